@@ -1,0 +1,1 @@
+"""Prefect flows: each wires library functions from evwatch into tasks, nothing more."""

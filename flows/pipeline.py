@@ -1,0 +1,62 @@
+"""The evwatch pipeline as a Prefect flow: fetch feeds, read them, fetch pages, store articles.
+
+Each task calls one library function; retries, timeouts and concurrency are declared here and
+nothing else is. Fetching is one task per feed on a bounded thread pool; parsing and storing
+are batch tasks, never one task per article.
+"""
+
+from __future__ import annotations
+
+from evwatch.runtime import prepare_prefect_environment
+
+prepare_prefect_environment()
+
+from prefect import flow, get_run_logger, task, unmapped  # noqa: E402
+from prefect.artifacts import create_markdown_artifact  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
+
+from evwatch import pipeline  # noqa: E402
+from evwatch.config import load_settings  # noqa: E402
+from evwatch.report import RunSummary, run_summary_markdown  # noqa: E402
+
+# Mapped tasks run on worker threads, where Prefect cannot interrupt a blocking call: their time
+# bound is the fetcher's own per-request deadline, not a task timeout. A locked warehouse is
+# the transient failure worth a task retry (the lock wait itself is bounded in the library).
+load_state = task(pipeline.load_state, name="load-state", cache_policy=NO_CACHE, retries=3,
+                  retry_delay_seconds=5, retry_jitter_factor=0.5, timeout_seconds=300)
+fetch_feed = task(pipeline.fetch_feed, name="fetch-feed", cache_policy=NO_CACHE, retries=1,
+                  retry_delay_seconds=5, retry_jitter_factor=0.5)
+read_feeds = task(pipeline.read_feeds, name="read-feeds", cache_policy=NO_CACHE, timeout_seconds=600)
+build_articles = task(pipeline.build_articles, name="fetch-pages", cache_policy=NO_CACHE, retries=1,
+                      retry_delay_seconds=5, retry_jitter_factor=0.5)
+store_run = task(pipeline.store_run, name="store-articles", cache_policy=NO_CACHE, retries=3,
+                 retry_delay_seconds=10, retry_jitter_factor=0.5, timeout_seconds=1800)
+
+
+@flow(name="evwatch-pipeline", task_runner=ThreadPoolTaskRunner(max_workers=8), log_prints=False)
+def evwatch_pipeline(config: str | None = None, db: str | None = None, feeds: list[str] | None = None,
+                     trigger: str = "run") -> RunSummary:
+    """Run evwatch once: ingest the configured feeds (or the given ones) into the warehouse."""
+    logger = get_run_logger()
+    settings = load_settings(config, db=db)
+    feed_list = pipeline.feeds_for(settings, feeds)
+    warehouse = pipeline.make_warehouse(settings)
+    for problem in settings.problems:
+        logger.warning("config entry skipped: %s: %s", problem.source, problem.message)
+    started = pipeline.utc_now()
+    state = load_state(warehouse, feed_list)
+    with pipeline.make_fetcher(settings) as fetcher:
+        cursors = [state.cursors.get(f.name) for f in feed_list]
+        fetches = fetch_feed.map(unmapped(fetcher), feed_list, cursors).result()
+        reads = read_feeds(fetches, state.entry_hashes)
+        built = build_articles.map(unmapped(fetcher), reads).result()
+    report = store_run(warehouse, pipeline.new_run_id(started), started, reads, built,
+                       extra_problems=pipeline.config_problems(settings), trigger=trigger)
+    for feed in report.feeds:
+        log = logger.warning if feed.status == "failed" else logger.info
+        log("feed %s: %s, %d entries, %d new articles", feed.feed, feed.status, feed.entries, feed.new_articles)
+    summary = RunSummary.from_ingest(report)
+    create_markdown_artifact(key="evwatch-run-summary", markdown=run_summary_markdown(summary),
+                             description="evwatch pipeline run summary")
+    return summary

@@ -1,0 +1,299 @@
+"""Benchmarks: ingestion speed and memory against a bare floor, extraction quality and speed.
+
+Figures are printed, never asserted: they depend on the machine. Each measurement runs in its
+own subprocess so that its peak memory is its own.
+
+    evwatch bench                  # 10,000 entries with linked pages served on 127.0.0.1
+    evwatch bench --entries 500    # a quicker run
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import platform
+import random
+import re
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from evwatch.paths import project_root
+
+ARTICLE_BENCHMARK = Path("benchmarks") / "article-extraction"
+WORDS = (
+    "Xiaomi Samsung battery supply electric vehicle factory Beijing delivery target sedan SUV display "
+    "panel chip memory automotive electronics infotainment analysts said quarter revenue growth market "
+    "share company executives plans production capacity expansion overseas partners cooperation talks "
+    "agreement investors shares reported earlier this year company spokesperson declined comment"
+).split()
+
+
+def _sentence(rng: random.Random) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(12, 24))]
+    figure = f" {rng.randint(1, 900):,},{rng.randint(100, 999)} units" if rng.random() < 0.2 else ""
+    return (" ".join(words) + figure).capitalize() + "."
+
+
+def page_html(rng: random.Random, index: int, words: int = 600) -> str:
+    paragraphs, count = [], 0
+    while count < words:
+        paragraph = " ".join(_sentence(rng) for _ in range(rng.randint(3, 6)))
+        count += len(paragraph.split())
+        paragraphs.append(f"<p>{paragraph}</p>")
+    related = "".join(f'<li><a href="/news/{index + k}.html">Related story {index + k}</a></li>' for k in range(1, 6))
+    return (
+        f"<!doctype html><html><head><title>Story {index} | Bench News</title>"
+        f'<link rel="canonical" href="https://bench.example/news/{index}?utm_source=rss">'
+        f'<meta property="article:published_time" content="2025-0{1 + index % 9}-1{index % 9}T08:00:00Z"></head>'
+        f'<body><nav class="top"><a href="/">Home</a><a href="/ev">EV</a><a href="/tech">Tech</a></nav>'
+        f'<div class="cookie">We use cookies. <button>Accept</button></div>'
+        f"<main><article><h1>Story number {index} about EV supply chains</h1><p class=byline>By Bench Reporter</p>"
+        + "".join(paragraphs)
+        + f'</article><aside><h3>Related stories</h3><ul>{related}</ul></aside></main>'
+        f'<footer><p>Copyright 2025 Bench News. All rights reserved.</p><a href="/privacy">Privacy</a></footer></body></html>'
+    )
+
+
+def feed_xml(base: str, feed: int, first: int, count: int) -> str:
+    items = "".join(
+        f"<item><title>Story {i}</title><link>{base}/news/{i}.html</link><guid>bench-{i}</guid>"
+        f"<pubDate>Mon, 0{1 + i % 9} Sep 2025 08:00:00 GMT</pubDate><description>Summary of story {i}.</description></item>"
+        for i in range(first, first + count)
+    )
+    return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Bench feed {feed}</title>{items}</channel></rss>'
+
+
+def generate_corpus(folder: Path, entries: int, feeds: int, base: str, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    (folder / "news").mkdir(parents=True, exist_ok=True)
+    (folder / "feeds").mkdir(exist_ok=True)
+    for i in range(entries):
+        (folder / "news" / f"{i}.html").write_text(page_html(rng, i), encoding="utf-8")
+    per_feed = -(-entries // feeds)
+    for f in range(feeds):
+        first = f * per_feed
+        count = max(0, min(per_feed, entries - first))
+        (folder / "feeds" / f"{f}.xml").write_text(feed_xml(base, f, first, count), encoding="utf-8")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- measurements, each run in a subprocess ----------------------------------------------------
+
+def measure_pipeline(folder: Path, base: str, feeds: int) -> dict:
+    from evwatch.config import FeedConfig, load_settings
+    from evwatch.pipeline import run_ingest
+
+    config = folder / "evwatch.yaml"
+    config.write_text(
+        "warehouse: {path: bench.duckdb, snapshot: false}\n"
+        "fetch: {allowed_hosts: ['127.0.0.1'], max_concurrency: 8, per_host_concurrency: 8, retries: 1}\n"
+        "feeds_file: feeds.yaml\n", encoding="utf-8")
+    (folder / "feeds.yaml").write_text("feeds: []\n", encoding="utf-8")
+    settings = load_settings(config, env={})
+    feed_list = [FeedConfig(name=f"bench-{f}", url=f"{base}/feeds/{f}.xml") for f in range(feeds)]
+    started = time.perf_counter()
+    report = run_ingest(settings, feed_list)
+    elapsed = time.perf_counter() - started
+    return {"articles": len(report.new_articles), "seconds": elapsed, "peak_mb": _peak_mb(),
+            "failed_feeds": report.feeds_failed, "problems": len(report.problems)}
+
+
+def measure_floor(folder: Path) -> dict:
+    import lxml.html
+    import trafilatura
+
+    pages = sorted((folder / "news").glob("*.html"))
+    started = time.perf_counter()
+    extracted = 0
+    for page in pages:
+        tree = lxml.html.fromstring(page.read_bytes())
+        if trafilatura.extract(tree, favor_precision=True):
+            extracted += 1
+    elapsed = time.perf_counter() - started
+    return {"articles": extracted, "seconds": elapsed, "peak_mb": _peak_mb()}
+
+
+def measure_extraction(folder: Path) -> dict:
+    """The extraction stage alone on the stored articles' text (one process, one core)."""
+    import duckdb
+
+    from evwatch.extract.pipeline import Extractor
+    from evwatch.extract.records import ArticleText
+
+    conn = duckdb.connect(str(folder / "bench.duckdb"), read_only=True)
+    rows = conn.execute("SELECT article_id, title, text FROM articles").fetchall()
+    conn.close()
+    articles = [ArticleText(article_id=r[0], title=r[1] or "", text=r[2] or "") for r in rows]
+    extractor = Extractor.from_config()
+    started = time.perf_counter()
+    mentions = sum(len(x.companies) + len(x.figures) + len(x.partnerships) for x in extractor.extract_many(articles))
+    elapsed = time.perf_counter() - started
+    words = sum(len(a.text.split()) for a in articles) / max(len(articles), 1)
+    return {"articles": len(articles), "seconds": elapsed, "mentions": mentions, "words_per_article": round(words)}
+
+
+def article_benchmark_f1(root: Path) -> dict:
+    """Our page extraction on the public article-extraction benchmark, with its 4-gram metric."""
+    from evwatch.ingest.pages import extract_page
+
+    truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
+    precision = recall = 0.0
+    started = time.perf_counter()
+    for doc_id, doc in truth.items():
+        html = gzip.decompress((root / "html" / f"{doc_id}.html.gz").read_bytes())
+        page = extract_page(html, doc.get("url") or "https://example.com/")
+        p, r = _shingle_scores(page.text, doc["articleBody"])
+        precision += p
+        recall += r
+    n = len(truth)
+    precision, recall = precision / n, recall / n
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"documents": n, "precision": precision, "recall": recall, "f1": f1,
+            "seconds": time.perf_counter() - started}
+
+
+def _shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
+    tokens = re.findall(r"\w+", text or "")
+    return {tuple(tokens[i : i + n]) for i in range(max(len(tokens) - n + 1, 1))} if tokens else set()
+
+
+def _shingle_scores(predicted: str, expected: str) -> tuple[float, float]:
+    """Per-document precision and recall as the benchmark's evaluate.py computes them."""
+    pred, true = _shingles(predicted), _shingles(expected)
+    tp, fp, fn = len(pred & true), len(pred - true), len(true - pred)
+    if tp + fp + fn == 0:
+        return 1.0, 1.0
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return precision, recall
+
+
+def find_article_benchmark() -> Path | None:
+    for base in (project_root().parent / "shared", project_root() / "shared", Path("/work/shared")):
+        if (base / ARTICLE_BENCHMARK / "ground-truth.json").exists():
+            return base / ARTICLE_BENCHMARK
+    return None
+
+
+# --- the command ------------------------------------------------------------------------------
+
+@dataclass
+class BenchFigures:
+    machine: str
+    entries: int
+    pipeline: dict
+    floor: dict
+    extraction: dict | None
+    article_benchmark: dict | None
+
+
+def _child(kind: str, *args: str) -> dict:
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    out = subprocess.run([sys.executable, "-m", "evwatch.bench", kind, *args], capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        raise RuntimeError(f"bench step {kind} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def machine_description() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    return f"{cpu}, {os.cpu_count()} cores, {mem_gb:.0f} GiB, Python {platform.python_version()}, {platform.system()}"
+
+
+def run_benchmarks(entries: int = 10_000, feeds: int = 20, *, article_benchmark: bool = True,
+                   extraction: bool = True) -> BenchFigures:
+    with tempfile.TemporaryDirectory(prefix="evwatch-bench-") as tmp:
+        folder = Path(tmp)
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        generate_corpus(folder, entries, feeds, base)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(folder)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            for _ in range(100):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            pipeline = _child("pipeline", str(folder), base, str(feeds))
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+        floor = _child("floor", str(folder))
+        extracted = _child("extraction", str(folder)) if extraction else None
+    bench_root = find_article_benchmark() if article_benchmark else None
+    quality = _child("article-benchmark", str(bench_root)) if bench_root else None
+    return BenchFigures(machine_description(), entries, pipeline, floor, extracted, quality)
+
+
+def format_figures(f: BenchFigures) -> str:
+    rate = lambda d: d["articles"] / d["seconds"] if d["seconds"] else 0.0  # noqa: E731
+    lines = [
+        f"machine: {f.machine}",
+        f"ingestion of {f.entries:,} entries with linked pages served on 127.0.0.1:",
+        f"  evwatch pipeline  {rate(f.pipeline):8.1f} articles/s  {f.pipeline['seconds']:7.1f} s  "
+        f"peak {f.pipeline['peak_mb']:6.0f} MB  ({f.pipeline['articles']:,} stored, {f.pipeline['failed_feeds']} feeds failed)",
+        f"  bare floor        {rate(f.floor):8.1f} articles/s  {f.floor['seconds']:7.1f} s  "
+        f"peak {f.floor['peak_mb']:6.0f} MB  (lxml + trafilatura on the same pages, from disk)",
+        f"  ratio             {rate(f.pipeline) / rate(f.floor) if rate(f.floor) else 0:8.2f} of the floor's speed",
+    ]
+    if f.extraction:
+        lines.append(
+            f"extraction stage: {rate(f.extraction):8.1f} articles/s on one core "
+            f"({f.extraction['articles']:,} articles of ~{f.extraction['words_per_article']} words, {f.extraction['mentions']:,} mentions)"
+        )
+    if f.article_benchmark:
+        q = f.article_benchmark
+        lines.append(
+            f"article-extraction benchmark ({q['documents']} pages, 4-gram metric): "
+            f"precision {q['precision']:.4f}  recall {q['recall']:.4f}  F1 {q['f1']:.4f}"
+        )
+    elif f.article_benchmark is None and find_article_benchmark() is None:
+        lines.append("article-extraction benchmark: data not found (expected ../shared/benchmarks/article-extraction)")
+    return "\n".join(lines)
+
+
+def _main(argv: list[str]) -> None:
+    kind, *args = argv
+    if kind == "pipeline":
+        result = measure_pipeline(Path(args[0]), args[1], int(args[2]))
+    elif kind == "floor":
+        result = measure_floor(Path(args[0]))
+    elif kind == "extraction":
+        result = measure_extraction(Path(args[0]))
+    elif kind == "article-benchmark":
+        result = article_benchmark_f1(Path(args[0]))
+    else:
+        raise SystemExit(f"unknown bench step {kind}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1:])

@@ -1,0 +1,34 @@
+"""Terminal rendering of run summaries (rich)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from evwatch.report import RunSummary
+
+
+def print_run_summary(console: Console, summary: RunSummary) -> None:
+    table = Table(title=f"evwatch run {summary.run_id}")
+    for column in ("feed", "status", "entries", "new articles", "syndicated copies", "problems"):
+        table.add_column(column, justify="left" if column in ("feed", "status") else "right")
+    for f in summary.feeds:
+        status = f"[red]{f.status}[/]" if f.status == "failed" else f.status
+        table.add_row(f.feed, status, str(f.entries), str(f.new_articles), str(f.duplicates), str(f.problems))
+    console.print(table)
+    if summary.nothing_new:
+        console.print(f"Nothing new: {len(summary.feeds)} feeds checked, no new or changed articles.")
+    else:
+        console.print(
+            f"Stored {summary.new_articles} new articles ({summary.duplicates} syndicated copies) "
+            f"and {summary.new_versions} new versions."
+        )
+    if summary.mentions:
+        console.print("Extracted: " + ", ".join(f"{v} {k}" for k, v in summary.mentions.items()) + ".")
+    for problem in summary.problems[:20]:
+        console.print(f"[yellow]problem[/] {problem}")
+    if len(summary.problems) > 20:
+        console.print(f"[yellow]… {len(summary.problems) - 20} more problems in the fetch_problems table[/]")
+    if summary.alert_text:
+        console.print()
+        console.print(summary.alert_text, markup=False)

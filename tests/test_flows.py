@@ -1,0 +1,62 @@
+"""The Prefect flows import, validate and run for real against a temporary Prefect API."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+
+from tests.support import write_config
+
+pytestmark = pytest.mark.flow
+
+FEED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Flow test</title>
+<item><title>Xiaomi SU7 deliveries pass 100,000</title><link>https://flow.example/su7</link>
+<guid>flow-1</guid><pubDate>Tue, 01 Apr 2025 08:00:00 GMT</pubDate>
+<description>Xiaomi said its SU7 electric sedan passed 100,000 deliveries, a milestone for the carmaker.</description></item>
+</channel></rss>
+"""
+
+
+def test_every_flow_module_imports_and_its_flows_validate():
+    from prefect import Flow
+
+    for name in ("flows.pipeline", "flows.serve"):
+        module = importlib.import_module(name)
+        for value in vars(module).values():
+            if isinstance(value, Flow):
+                value.validate_parameters({})
+
+
+def test_pipeline_flow_runs_stores_and_records_an_artifact(prefect_api, tmp_path: Path):
+    from prefect.client.orchestration import get_client
+
+    from flows.pipeline import evwatch_pipeline
+
+    (tmp_path / "feed.xml").write_text(FEED, encoding="utf-8")
+    config = write_config(tmp_path, feeds="feeds:\n  - {name: flowtest, path: feed.xml}\n")
+
+    summary = evwatch_pipeline(config=str(config))
+    assert [(f.feed, f.status, f.new_articles) for f in summary.feeds] == [("flowtest", "ok", 1)]
+
+    again = evwatch_pipeline(config=str(config))
+    assert again.new_articles == 0 and again.nothing_new
+
+    with get_client(sync_client=True) as client:
+        from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["evwatch-run-summary"])))
+    assert any("flowtest" in (a.data or "") for a in artifacts)
+
+
+def test_serve_builds_a_scheduled_deployment_with_one_run_at_a_time(tmp_path: Path):
+    from evwatch.config import load_settings
+    from flows.serve import deployments
+
+    config = write_config(tmp_path, settings="schedule: {interval_minutes: 30}\n")
+    built = deployments(load_settings(config, env={}))
+    pipeline = next(d for d in built if d.name == "evwatch-scheduled")
+    assert pipeline.schedules[0].schedule.interval.total_seconds() == 30 * 60
+    assert pipeline.concurrency_limit == 1
