@@ -32,12 +32,15 @@ build_articles = task(pipeline.build_articles, name="fetch-pages", cache_policy=
                       retry_delay_seconds=5, retry_jitter_factor=0.5)
 store_run = task(pipeline.store_run, name="store-articles", cache_policy=NO_CACHE, retries=3,
                  retry_delay_seconds=10, retry_jitter_factor=0.5, timeout_seconds=1800)
+extract_stale = task(pipeline.extract_stale, name="extract-mentions", cache_policy=NO_CACHE, retries=2,
+                     retry_delay_seconds=10, retry_jitter_factor=0.5, timeout_seconds=3600)
 
 
 @flow(name="evwatch-pipeline", task_runner=ThreadPoolTaskRunner(max_workers=8), log_prints=False)
 def evwatch_pipeline(config: str | None = None, db: str | None = None, feeds: list[str] | None = None,
                      trigger: str = "run") -> RunSummary:
-    """Run evwatch once: ingest the configured feeds (or the given ones) into the warehouse."""
+    """Run evwatch once: ingest the configured feeds (or the given ones), then extract mentions
+    from new and changed articles."""
     logger = get_run_logger()
     settings = load_settings(config, db=db)
     feed_list = pipeline.feeds_for(settings, feeds)
@@ -56,7 +59,9 @@ def evwatch_pipeline(config: str | None = None, db: str | None = None, feeds: li
     for feed in report.feeds:
         log = logger.warning if feed.status == "failed" else logger.info
         log("feed %s: %s, %d entries, %d new articles", feed.feed, feed.status, feed.entries, feed.new_articles)
-    summary = RunSummary.from_ingest(report)
+    extracted = extract_stale(warehouse, settings)
+    logger.info("extracted %d articles: %s", extracted.articles, extracted.mentions)
+    summary = RunSummary.from_ingest(report, extracted)
     create_markdown_artifact(key="evwatch-run-summary", markdown=run_summary_markdown(summary),
                              description="evwatch pipeline run summary")
     return summary

@@ -249,6 +249,48 @@ def serve(config: ConfigOption = None, db: DbOption = None) -> None:
 
 
 @app.command()
+def reextract(
+    all_articles: Annotated[bool, typer.Option("--all", help="Re-extract every article, not only stale ones.")] = False,
+    config: ConfigOption = None,
+    db: DbOption = None,
+) -> None:
+    """Recompute mentions from stored text (no refetch) after the catalogue, the watches or the
+    extractor changed; each article's old rows are replaced in one transaction."""
+    with handled_errors():
+        settings = _settings(config, db)
+        from rich.progress import Progress
+
+        from evwatch.pipeline import extract_stale, make_warehouse
+
+        with Progress(console=console, transient=True) as bar:
+            task_id = bar.add_task("Extracting", total=None)
+
+            def advance(done: int, total: int) -> None:
+                bar.update(task_id, completed=done, total=total)
+
+            report = extract_stale(make_warehouse(settings), settings, everything=all_articles, progress=advance)
+        if report.articles == 0:
+            console.print("Nothing to re-extract: every article is up to date with the catalogue and extractor.")
+        else:
+            found = ", ".join(f"{v} {k}" for k, v in report.mentions.items())
+            console.print(f"Re-extracted {report.articles} articles: {found}.")
+
+
+@app.command(name="eval")
+def evaluate(
+    config: ConfigOption = None,
+    db: DbOption = None,
+) -> None:
+    """Print extraction precision, recall and F1 per kind, and relevance accuracy, on the
+    annotated gold sets in tests/gold (the demo corpus is read from disk, not the warehouse)."""
+    with handled_errors():
+        settings = _settings(config, db)
+        from evwatch.quality import evaluate_gold_sets
+
+        console.print(evaluate_gold_sets(settings), markup=False)
+
+
+@app.command()
 def bench(
     entries: Annotated[int, typer.Option(help="Feed entries (each with a linked page) to generate and ingest.")] = 10_000,
     feeds: Annotated[int, typer.Option(help="Feeds to spread the entries over.")] = 20,

@@ -356,3 +356,60 @@ def feeds_for(settings: Settings, locations: Iterable[str] | None) -> list[FeedC
     if not locations:
         return [f for f in settings.feeds if f.enabled]
     return [feed_from_location(loc) for loc in locations]
+
+
+# --- extraction -------------------------------------------------------------------------------
+
+@dataclass
+class ExtractReport:
+    articles: int = 0
+    mentions: dict[str, int] = field(default_factory=dict)
+
+
+def make_extractor(settings: Settings):  # -> Extractor (imported lazily: it builds automata)
+    from evwatch.extract.pipeline import Extractor
+
+    return Extractor.from_files(settings.catalogue_file, settings.watches_file)
+
+
+def extraction_fingerprint(settings: Settings) -> str:
+    """Changes when the catalogue or the watches change, so stored mentions are re-extracted."""
+    from evwatch.ingest.normalize import stable_id
+
+    parts = []
+    for path in (settings.catalogue_file, settings.watches_file):
+        try:
+            parts.append(path.read_text(encoding="utf-8"))
+        except OSError:
+            parts.append("")
+    return stable_id(*parts, length=24)
+
+
+def extract_stale(warehouse: Warehouse, settings: Settings, *, everything: bool = False,
+                  progress: Callable[[int, int], None] | None = None, now: Clock = utc_now) -> ExtractReport:
+    """Extract mentions from every article whose extraction is missing or stale (a new version
+    of its text, another extractor, another catalogue), replacing old rows in one transaction.
+
+    The write lock is not held while extracting: the texts are read first, then stored.
+    """
+    from evwatch.extract.pipeline import EXTRACTOR_VERSION
+    from evwatch.warehouse import mentions
+
+    extractor = make_extractor(settings)
+    fingerprint = extraction_fingerprint(settings)
+    with warehouse.write() as conn:
+        todo = mentions.stale_articles(conn, extractor_version=EXTRACTOR_VERSION, catalogue_hash=fingerprint,
+                                       everything=everything)
+    if not todo:
+        return ExtractReport()
+    versions = {text.article_id: version for text, version in todo}
+    extractions = []
+    for done, extraction in enumerate(extractor.extract_many(text for text, _ in todo), start=1):
+        extractions.append(extraction)
+        if progress is not None:
+            progress(done, len(todo))
+    ranks = {w.name: i for i, w in enumerate(extractor.watches)}
+    with warehouse.transaction() as conn:
+        counts = mentions.store_extractions(conn, extractions, versions, catalogue_hash=fingerprint,
+                                            watch_rank=ranks, now=now())
+    return ExtractReport(articles=len(extractions), mentions=counts)

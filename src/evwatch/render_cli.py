@@ -23,8 +23,9 @@ def print_run_summary(console: Console, summary: RunSummary) -> None:
             f"Stored {summary.new_articles} new articles ({summary.duplicates} syndicated copies) "
             f"and {summary.new_versions} new versions."
         )
-    if summary.mentions:
-        console.print("Extracted: " + ", ".join(f"{v} {k}" for k, v in summary.mentions.items()) + ".")
+    if summary.extracted_articles:
+        found = ", ".join(f"{v} {k}" for k, v in summary.mentions.items())
+        console.print(f"Extracted from {summary.extracted_articles} articles: {found}.")
     for problem in summary.problems[:20]:
         console.print(f"[yellow]problem[/] {problem}")
     if len(summary.problems) > 20:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from evwatch.pipeline import FeedSummary, IngestReport
+from evwatch.pipeline import ExtractReport, FeedSummary, IngestReport
 
 
 @dataclass
@@ -26,8 +26,10 @@ class RunSummary:
     alerts_pending: int = 0
 
     @classmethod
-    def from_ingest(cls, report: IngestReport) -> "RunSummary":
+    def from_ingest(cls, report: IngestReport, extracted: ExtractReport | None = None) -> "RunSummary":
+        extracted = extracted or ExtractReport()
         return cls(
+            extracted_articles=extracted.articles, mentions=dict(extracted.mentions),
             run_id=report.run_id, feeds=list(report.feeds), new_articles=len(report.new_articles),
             new_versions=len(report.new_versions), duplicates=len(report.duplicates),
             problems=[_problem_line(p) for p in report.problems],

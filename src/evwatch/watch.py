@@ -71,8 +71,8 @@ class CoreRule(_Strict):
 
 class ContextRule(_Strict):
     score: float = Field(0.5, ge=0, le=1)
-    min_side_ev_sentences: int = Field(1, ge=1)
-    min_ev_terms: int = Field(3, ge=1)
+    lead_sentences: int = Field(2, ge=0)
+    min_side_ev_sentences: int = Field(2, ge=1)
 
 
 class AdjacentRule(_Strict):

@@ -17,6 +17,8 @@ ON CONFLICT (feed_id) DO UPDATE SET
     last_status = excluded.last_status,
     consecutive_failures = CASE WHEN excluded.last_success_at IS NOT NULL THEN 0 ELSE feeds.consecutive_failures + 1 END,
     last_error = CASE WHEN excluded.last_success_at IS NOT NULL THEN NULL ELSE excluded.last_error END,
-    entries_seen = CASE WHEN excluded.last_success_at IS NOT NULL THEN excluded.entries_seen ELSE feeds.entries_seen END,
+    -- a 304 reads no entries: the feed still holds what the last full read counted
+    entries_seen = CASE WHEN excluded.last_success_at IS NOT NULL AND coalesce(excluded.last_status, 0) <> 304
+                        THEN excluded.entries_seen ELSE feeds.entries_seen END,
     new_articles = CASE WHEN excluded.last_success_at IS NOT NULL THEN excluded.new_articles ELSE feeds.new_articles END,
     total_articles = feeds.total_articles + excluded.new_articles;

@@ -165,7 +165,8 @@ def _plain_or_markdown(raw: str, *, markdown: bool, take_title: bool = True) -> 
 
         body = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", body)           # images
         body = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", body)         # links keep their text
-        body = re.sub(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s+", "", body, flags=re.M)
+        # [ \t], not \s: a marker must not swallow the blank line before it (a paragraph break).
+        body = re.sub(r"^[ \t]{0,3}(#{1,6}|>|[-*+]|\d+\.)[ \t]+", "", body, flags=re.M)
         body = re.sub(r"(\*\*|__|\*|_|`)(\S.*?\S|\S)\1", r"\2", body)
         body = html_to_text(body) if "<" in body else body
     return clean_text(body), title

@@ -80,11 +80,15 @@ def _safe_link(link: str | None, base_url: str, local_root: Path | None) -> str 
     if not link:
         return None
     link = link.strip()
-    scheme = urlsplit(link).scheme.lower()
+    try:
+        parts = urlsplit(link)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number 0-65535
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
         return link
     if scheme == "file" and local_root is not None:
-        parts = urlsplit(link)
         # feedparser's resolver turns file:///a/b into file://a/b: the "host" is the first folder.
         host = parts.netloc if parts.netloc not in ("", "localhost") else ""
         path = Path(unquote(f"/{host}{parts.path}" if host else parts.path)).resolve()
@@ -119,11 +123,16 @@ def parse_feed(body: bytes, *, feed_id: str, url: str, headers: dict[str, str] |
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     response_headers["content-location"] = url
     response_headers.setdefault("content-type", "application/xml")
+    mime, _, params = response_headers["content-type"].partition(";")
+    mime = mime.strip().lower()
+    if (mime == "text/xml" or (mime.startswith("text/") and mime.endswith("+xml"))) and "charset" not in params.lower():
+        # RFC 7303 retired RFC 3023's us-ascii default for text/xml without a charset: the
+        # document's own declaration decides, as feedparser already does for application/xml.
+        response_headers["content-type"] = "application/xml"
     parsed = feedparser.parse(body, response_headers=response_headers, sanitize_html=True,
                               resolve_relative_uris=True)
     if parsed.get("bozo"):
-        exc = parsed.get("bozo_exception")
-        problems.append(f"feed is not well-formed ({type(exc).__name__}: {str(exc)[:300]}); readable entries kept")
+        problems.append(_bozo_problem(parsed.get("bozo_exception")))
     if not parsed.get("version") and not parsed.entries:
         raise NotAFeedError("not a feed: no RSS or Atom structure found", feed=feed_id)
 
@@ -140,17 +149,40 @@ def parse_feed(body: bytes, *, feed_id: str, url: str, headers: dict[str, str] |
             continue
         seen.add(entry.entry_id)
         entries.append(entry)
-    title = clean_line(html_to_text(parsed.feed.get("title", "") or ""), MAX_TITLE_CHARS)
+    title = clean_line(_text(parsed.feed, "title"), MAX_TITLE_CHARS)
     return ParsedFeed(feed_id, title, parsed.get("version", "") or "", tuple(entries), tuple(problems))
+
+
+def _bozo_problem(exc: BaseException | None) -> str:
+    """The problem feedparser flagged, in words that say what it was: the feed kept being read."""
+    detail = f"{type(exc).__name__}: {str(exc)[:300]}"
+    if isinstance(exc, feedparser.CharacterEncodingOverride):
+        return f"the feed's declared encoding was wrong ({detail}); read it in the encoding that worked"
+    if isinstance(exc, feedparser.NonXMLContentType):
+        return f"the feed was not served as XML ({detail}); parsed anyway"
+    return f"feed is not well-formed ({detail}); readable entries kept"
+
+
+def _text(element: Any, key: str, limit: int | None = None) -> str:
+    """Plain text of a feed field. feedparser says whether it holds HTML or plain text; plain
+    text must not go through an HTML parser, which reads "a<b and c" as a tag and drops words."""
+    value = (element.get(key, "") or "")[:limit]
+    if (element.get(f"{key}_detail") or {}).get("type") == "text/plain":
+        return value
+    return html_to_text(value)
 
 
 def _entry(raw: Any, *, feed_id: str, base_url: str, local_root: Path | None, problems: list[str]) -> Entry:
     raw_link = raw.get("link")
+    if raw.get("guidislink") and not re.match(r"^https?://", str(raw_link or ""), re.I):
+        # feedparser copies a GUID into the link when there is no <link> (an Atom id, a tag: or
+        # urn: GUID): an identifier, not a link that was dropped.
+        raw_link = None
     link = _safe_link(raw_link, base_url, local_root)
     if raw_link and link is None:
         problems.append(f"unsafe or unsupported link dropped: {str(raw_link)[:200]}")
-    title = clean_line(html_to_text(raw.get("title", "") or ""), MAX_TITLE_CHARS)
-    summary = clean_text(html_to_text((raw.get("summary", "") or "")[:MAX_SUMMARY_CHARS]))
+    title = clean_line(_text(raw, "title"), MAX_TITLE_CHARS)
+    summary = clean_text(_text(raw, "summary", MAX_SUMMARY_CHARS))
     content_html = None
     contents = raw.get("content") or []
     if contents:
@@ -158,16 +190,19 @@ def _entry(raw: Any, *, feed_id: str, base_url: str, local_root: Path | None, pr
     content_text = clean_text(html_to_text(content_html)) if content_html else ""
     if content_text and summary and content_text.startswith(summary[:200]) and len(summary) > len(content_text):
         content_text = summary
-    published = _struct_time_to_utc(raw.get("published_parsed")) or _struct_time_to_utc(raw.get("created_parsed"))
     updated = _struct_time_to_utc(raw.get("updated_parsed"))
-    if published is None and updated is not None and "published" not in raw:
-        published = None  # an updated stamp alone is not a publication date; trust rules decide later
+    # Atom makes <published> optional and RSS 1.0 dates items with dc:date, which feedparser
+    # reads as "updated": the source's own stamp is closer to publication than our first-seen
+    # time, and the trust rules (not in the future, not before 1990) still apply to it.
+    stated = _struct_time_to_utc(raw.get("published_parsed")) or _struct_time_to_utc(raw.get("created_parsed"))
+    published = stated or updated
     guid = clean_line(str(raw.get("id") or ""), 2000) or None
     identity = guid or (canonical_url(link) if link else None)
     if identity:
         entry_id = stable_id(feed_id, identity)
     else:
-        entry_id = stable_id(feed_id, "no-id", title, summary[:500], published.isoformat() if published else "")
+        # Not the updated stamp: an edit at the source must not turn the entry into another one.
+        entry_id = stable_id(feed_id, "no-id", title, summary[:500], stated.isoformat() if stated else "")
     entry_hash = stable_id(title, summary, content_text, link, updated.isoformat() if updated else "", length=32)
     author = clean_line(str(raw.get("author") or ""), 200) or None
     return Entry(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import trafilatura
 from bs4 import UnicodeDammit
@@ -52,9 +53,14 @@ def _head_metadata(markup: str, page_url: str) -> tuple[str | None, datetime | N
     canonical = None
     for href in tree.xpath('//link[translate(@rel,"CANONICAL","canonical")="canonical"]/@href'):
         absolute = lxml_html.urljoin(page_url, href.strip())
-        if absolute.startswith(("http://", "https://")):
-            canonical = absolute
-            break
+        if not absolute.startswith(("http://", "https://")):
+            continue
+        if urlsplit(absolute).path in ("", "/") and urlsplit(page_url).path not in ("", "/"):
+            # A CMS template giving every article the home page as canonical names no article;
+            # following it would merge all of a site's articles into one.
+            continue
+        canonical = absolute
+        break
     published = None
     for meta in tree.xpath("//meta[@content]"):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()

@@ -1,0 +1,430 @@
+"""Partnership mentions: two companies related in one clause, with relation, stage, topic, direction.
+
+How a sentence becomes mentions:
+
+1. **Clauses.** A sentence is cut at ";" and before "while", "whereas", ", but", so "A will supply
+   B, while C signed a deal with D" gives two clauses and two mentions.
+2. **Participants.** Company mentions (catalogue, references, unresolved) in the clause; a person
+   or a product stands for their company when that company's group is not already named there
+   ("Lee Jae-yong met Lei Jun" pairs Samsung Electronics and Xiaomi). "The two companies" / "both
+   firms" stand for the participants of the previous sentence. A group gives way to its unit
+   named in the same clause ("Samsung's battery arm Samsung SDI"), and a joint venture to its
+   owners.
+3. **Relation.** The strongest cue found in the clause, in this order: acquisition, joint_venture,
+   investment, meeting, supply, partnership, talks, competition. Weak supply verbs ("use",
+   "make ... for") count only with a product topic (chips, displays...) in the clause.
+4. **Pairs.** Participants joined by "and", "," or "or" are coordinated: for a symmetric relation
+   coordinated participants pair with the others, or with each other when they are alone ("Sony
+   and Honda formed a joint venture"). For supply each participant is scored as supplier or
+   customer: the subject of "supply/provide/ship/pitch", the object of "from/by" after
+   "buy/source/order", "X as a supplier", and what the catalogue says it sells point to the
+   supplier; "to/for X", "X as a customer", the subject of "use", a carmaker point to the customer.
+   company_a is the supplier. Companies of one group, or a joint venture and its owner, are
+   never paired.
+5. **Stage.** From the clause's cues, first found in this order: denied, ended, speculated,
+   in_talks, operational, agreed; otherwise a meeting or a competition is "operational" (it took
+   place / is ongoing) and anything else "agreed". A held meeting is operational; a planned one
+   ("will meet", "plans to meet") is in_talks.
+6. **Topic.** The first topic in the watch's priority order named in the clause (else in the
+   sentence; products count with their catalogue topic); "ev" only when nothing more specific is
+   named.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from evwatch.extract.catalogue import Catalogue, NameHit, TermHit
+from evwatch.extract.records import ArticleText, CompanyMention, PartnershipMention, PersonMention, Sentence
+
+RELATION_ORDER = (
+    "acquisition", "joint_venture", "investment", "meeting", "supply", "partnership", "talks", "competition",
+)
+SYMMETRIC = frozenset(RELATION_ORDER) - {"supply"}
+
+
+def _cue(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+RELATION_CUES: dict[str, re.Pattern[str]] = {
+    "acquisition": _cue(r"\b(?:acquir(?:e|es|ed|ing)|acquisition|takeover|take over|buy(?:s|ing)? out|bought out)\b"),
+    "joint_venture": _cue(r"\b(?:joint[ -]ventures?|JV|jointly[ -]owned)\b|합작|合资"),
+    "investment": _cue(r"\b(?:invest(?:s|ed|ing|ment|ments)?|stake in|funding round|backed)\b|투자|投资"),
+    "meeting": _cue(r"\b(?:met|meet(?:s|ing)?|visit(?:s|ed|ing)?|hosted|shook hands|sat down with|dinner with)\b|회동|만나|会见|会面"),
+    "supply": _cue(
+        r"\b(?:suppl(?:y|ies|ied|ying|ier|iers)|provid(?:e|es|ed|ing)|ship(?:s|ped|ping)? \w+(?: \w+){0,4} to|"
+        r"sell(?:s|ing)? \w+(?: \w+){0,4} to|sold \w+(?: \w+){0,4} to|source[sd]?|sourcing|procur(?:e|es|ed|ing)|"
+        r"purchas(?:e|es|ed|ing)|ordered|orders? \w+(?: \w+){0,4} from|buy(?:s|ing)? \w+(?: \w+){0,4} from|"
+        r"bought \w+(?: \w+){0,4} from|pitch(?:es|ed|ing)?|customers?)\b|공급|供应|供货"
+    ),
+    "partnership": _cue(
+        r"\b(?:partner(?:s|ed|ing|ship|ships)?|cooperat(?:e|es|ed|ing|ion)|collaborat\w*|alliance|"
+        r"team(?:s|ed)? up|tie-up|tie up|work(?:s|ing)? (?:together|with)|jointly develop\w*|co-develop\w*|"
+        r"deal|agreement|MoU|memorandum|contract(?!\s+manufactur))\b|협력|제휴|合作"
+    ),
+    "talks": _cue(r"\b(?:talks|negotiat\w*|discuss\w*|in discussions)\b|협의|논의|洽谈|谈判"),
+    "competition": _cue(
+        r"\b(?:compet(?:e|es|ed|ing|ition|itor|itors)|rival(?:s|ry)?|take(?:s)? on|took on|versus|vs\.?|"
+        r"outsold|overtook|challenger)\b|경쟁|竞争"
+    ),
+}
+_WEAK_SUPPLY = _cue(r"\b(?:use|uses|used|using|adopt(?:s|ed)?|(?:make|makes|making|build|builds|produce|produces)\b.{0,40}\bfor)\b")
+
+STAGE_ORDER = ("denied", "ended", "speculated", "in_talks", "operational", "agreed")
+STAGE_CUES: dict[str, re.Pattern[str]] = {
+    "denied": _cue(
+        r"\b(?:den(?:y|ies|ied|ying)|dismiss(?:ed|es)? (?:the |a )?reports?|no agreement|no talks|"
+        r"not in talks|no plans?|refut\w+|not (?:partner|suppl|cooperat|invest|work with|pursu)\w*)\b|부인|否认"
+    ),
+    "ended": _cue(
+        r"\b(?:end(?:ed|s)|terminat\w+|pull(?:ed|s)? out|scrap(?:s|ped)|cancel+ed|walked away|ceased|exited)\b"
+        r"|종료|终止"
+    ),
+    "speculated": _cue(
+        r"\b(?:could|may|might|potential(?:ly)?|possibl[ey]|speculat\w*|reported(?:ly)?|rumou?r\w*|"
+        r"consider(?:s|ed|ing)?|weigh(?:s|ing)?|mull\w*|said to be|people familiar|person familiar|"
+        r"according to (?:people|sources|a person|two people|three people)|sources said|eyeing|courting)\b"
+        r"|가능성|可能|传闻"
+    ),
+    "in_talks": _cue(
+        r"\b(?:explor\w*|in talks|talks (?:with|on|over|about)|held talks|discuss\w*|negotiat\w*|"
+        r"in discussions|pitch(?:es|ed|ing)?|will meet|to meet|plans to meet)\b|협의|논의|洽谈|谈判"
+    ),
+    "operational": _cue(
+        r"\b(?:supplies|supplied|already|has been|have been|currently|uses|buys|shipped|ships|delivers|"
+        r"powers|in (?:mass )?production|since (?:19|20)\d\d|met|visited|shook hands|hosted|formed|owns)\b"
+    ),
+    "agreed": _cue(
+        r"\b(?:sign(?:s|ed|ing)?|agree(?:s|d)?|agreement|struck|reached|inked|will (?:supply|provide|use|add|buy)|"
+        r"won|awarded|selected|picked|chose|finali[sz]ed|MoU|memorandum|contract)\b|계약|签约|签署"
+    ),
+}
+
+_CLAUSE_BREAK = re.compile(
+    r";\s*|,?\s+(?=(?:while|whereas)\s)|,\s+(?=but\s)"
+    r"|,\s+(?=(?:(?:\w+\s+){1,2})?(?:where|when|after|before|since|following|which|who)\s)"
+)
+_PAIR_REFERENCE = _cue(r"\b(?:the two (?:companies|firms|groups|sides)|both (?:companies|firms|groups|sides)|the pair)\b")
+_COORDINATION = re.compile(
+    r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|&\s+|as well as\s+)(?:(?:a|an|the)\s+)?(?:[a-z-]+\s+){0,3}"
+)
+_VENTURE_BEFORE = _cue(r"joint venture\s+$|venture\s+$")
+
+_SUPPLY_ACTIVE = _cue(r"\b(?:suppl(?:y|ies|ied|ying)(?! (?:deals?|agreements?|contracts?|chains?|talks|pacts?|"
+                      r"partners?|relationships?|orders?|arrangements?|issues?|shortages?)\b)|provid(?:e|es|ed|ing)|ship(?:s|ped|ping)?|sell(?:s|ing)?|sold|"
+                      r"pitch(?:es|ed|ing)?|make|makes|making|build|builds|produce|produces)\b|공급|供应")
+_SUPPLY_FROM_VERB = _cue(r"\b(?:buy(?:s|ing)?|bought|source[sd]?|sourcing|procur\w+|purchas\w+|ordered|orders)\b")
+_USE_VERB = _cue(r"\b(?:use|uses|used|using|adopt(?:s|ed)?)\b")
+_BY_OR_FROM = _cue(r"\b(?:from|by)\s+(?:the\s+)?$")
+_TO_OR_FOR = _cue(r"\b(?:to|for|with)\s+(?:the\s+|its\s+)?$")
+_OBJECT_BEFORE = _cue(r"\b(?:with|to|for|from|of|by|and|or)\s+(?:the\s+)?$")
+_AS_SUPPLIER_AFTER = _cue(r"^(?:['’]s)?,?\s+(?:as|is|was|becomes|became|remains|,)?\s*(?:a|an|its|the|their)?\s*"
+                          r"(?:[\w-]+\s+){0,3}suppliers?\b")
+_SUPPLIER_BEFORE = _cue(r"suppliers?\s+$")
+_CUSTOMER_BEFORE = _cue(r"customers?\s+(?:of|like|such as|including|include|includes|are|is)\s+$")
+_AS_CUSTOMER_AFTER = _cue(r"^\s+(?:as|is|was|became)\s+(?:a|an|its|the|their)?\s*(?:[\w-]+\s+){0,2}customers?\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    company: str
+    group: str
+    start: int          # where it is named in the text
+    end: int
+    source: str         # company, person, product, reference
+
+
+class PartnershipFinder:
+    """Finds partnership mentions in one article; built once per catalogue and topic order."""
+
+    def __init__(self, catalogue: Catalogue, topic_order: Sequence[str]) -> None:
+        self.catalogue = catalogue
+        self.topic_order = [t for t in topic_order if t != "ev"] + ["ev"]
+
+    def find(
+        self,
+        article: ArticleText,
+        sentences: Sequence[Sentence],
+        companies: Sequence[CompanyMention],
+        people: Sequence[PersonMention],
+        products: Sequence[NameHit],
+        topics: Sequence[TermHit],
+    ) -> list[PartnershipMention]:
+        text = article.text
+        by_sentence: dict[int, list[Participant]] = {}
+        for m in companies:
+            by_sentence.setdefault(m.sentence_index, []).append(
+                Participant(m.company, m.parent_company, m.char_start, m.char_end, "company"))
+        proxies: list[tuple[int, Participant]] = []
+        for p in people:
+            company = p.company or self._person_company(p.person)
+            if company:
+                proxies.append((p.sentence_index, Participant(company, self.catalogue.group_of(company),
+                                                              p.char_start, p.char_end, "person")))
+        starts = [s.start for s in sentences]
+        for hit in products:
+            maker = self.catalogue.product_maker(hit.name)
+            index = _sentence_index(starts, sentences, hit.start)
+            if maker and index is not None:
+                proxies.append((index, Participant(maker, self.catalogue.group_of(maker), hit.start, hit.end, "product")))
+        for index, proxy in proxies:
+            by_sentence.setdefault(index, []).append(proxy)
+
+        mentions: list[PartnershipMention] = []
+        previous: list[Participant] = []
+        for sentence in sentences:
+            participants = sorted(by_sentence.get(sentence.index, []), key=lambda p: p.start)
+            reference = _PAIR_REFERENCE.search(sentence.text)
+            if reference and len({p.group for p in previous}) >= 2:
+                at = sentence.start + reference.start()
+                stand_ins = [Participant(p.company, p.group, at, sentence.start + reference.end(), "reference")
+                             for p in _distinct(previous)[:2]]
+                participants = sorted(participants + stand_ins, key=lambda p: (p.start, p.source != "reference"))
+            if len({p.group for p in participants}) >= 2:
+                found = self._sentence(article, sentence, participants, products, topics)
+                mentions.extend(found)
+                previous = self._pair_of(participants, found)
+            elif participants:
+                previous = participants
+        return mentions
+
+    # ---- one sentence ------------------------------------------------------------------------
+
+    def _sentence(
+        self, article: ArticleText, sentence: Sentence, participants: list[Participant],
+        products: Sequence[NameHit], topics: Sequence[TermHit],
+    ) -> list[PartnershipMention]:
+        text = article.text
+        results: list[PartnershipMention] = []
+        seen: set[tuple[str, str, str]] = set()
+        for clause_start, clause_end in _clauses(sentence):
+            everyone = self._members([p for p in participants if clause_start <= p.start < clause_end], text)
+            members = self._first_each(everyone)
+            if len({p.group for p in members}) < 2:
+                continue
+            clause = text[clause_start:clause_end]
+            topic = self._topic(topics, products, clause_start, clause_end) or self._topic(
+                topics, products, sentence.start, sentence.end)
+            relation = _relation(clause, has_product_topic=bool(topic) and topic != "ev")
+            if relation is None:
+                continue
+            stage = _stage(clause, relation)
+            if relation == "supply":
+                pairs = self._supply_pairs(text, clause_start, clause_end, members, everyone, topic)
+            else:
+                pairs = self._symmetric_pairs(text, members, relation)
+            for a, b in pairs:
+                if self.catalogue.related(a.company, b.company):
+                    continue
+                key = (a.company, b.company, relation) if relation == "supply" else (
+                    *sorted((a.company, b.company)), relation)
+                if key in seen:
+                    continue
+                seen.add(key)
+                results.append(PartnershipMention(
+                    article_id=article.article_id, company_a=a.company, company_b=b.company,
+                    group_a=a.group, group_b=b.group, relation=relation, stage=stage, topic=topic,
+                    sentence_index=sentence.index, sentence=sentence.text,
+                    char_start=sentence.start, char_end=sentence.end,
+                ))
+        return results
+
+    def _members(self, participants: list[Participant], text: str) -> list[Participant]:
+        """The participants that can pair: a group gives way to its unit, a joint venture to its
+        owners, a person or product to a named company of its group."""
+        named_groups: dict[str, set[str]] = {}
+        for p in participants:
+            if p.source in ("company", "reference"):
+                named_groups.setdefault(p.group, set()).add(p.company)
+        members: list[Participant] = []
+        seen: set[str] = set()
+        for p in participants:
+            if p.source in ("person", "product") and p.group in named_groups:
+                continue
+            if p.company == p.group and len(named_groups.get(p.group, ())) > 1:
+                continue                                    # the group, with a unit of it named
+            company = self.catalogue.companies.get(p.company)
+            if company and company.owners and any(o in named_groups for o in company.owners):
+                continue                                    # the joint venture, with its owners named
+            if _VENTURE_BEFORE.search(text[max(0, p.start - 20):p.start]):
+                continue                                    # "their joint venture Ultium Cells"
+            members.append(p)
+        return members
+
+    @staticmethod
+    def _first_each(members: list[Participant]) -> list[Participant]:
+        seen: set[str] = set()
+        return [p for p in members if not (p.company in seen or seen.add(p.company))]
+
+    def _symmetric_pairs(self, text: str, members: list[Participant], relation: str) -> list[tuple[Participant, Participant]]:
+        groups = _coordinated(text, members)
+        if len(groups) == 1:
+            only = groups[0]
+            return [(only[i], only[j]) for i in range(len(only)) for j in range(i + 1, len(only))]
+        pairs = []
+        for gi in range(len(groups)):
+            for gj in range(gi + 1, len(groups)):
+                pairs.extend((a, b) for a in groups[gi] for b in groups[gj])
+        return pairs
+
+    def _supply_pairs(
+        self, text: str, clause_start: int, clause_end: int, members: list[Participant],
+        everyone: list[Participant], topic: str,
+    ) -> list[tuple[Participant, Participant]]:
+        """Suppliers x customers; positional evidence is shared by coordinated participants and
+        summed over every mention of a company in the clause."""
+        position: dict[str, int] = {p.company: 0 for p in members}
+        votes = self._verb_votes(text, clause_start, clause_end, everyone)
+        for group in _coordinated(text, everyone):
+            shared = sum(self._position_score(text, clause_start, clause_end, p) + votes.get(p.start, 0)
+                         for p in group)
+            for p in group:
+                if p.company in position:
+                    position[p.company] += shared
+        scores = {p.company: position[p.company] + self._catalogue_score(p, topic) for p in members}
+        suppliers = [p for p in members if scores[p.company] > 0]
+        customers = [p for p in members if scores[p.company] <= 0]
+        if not suppliers or not customers:
+            if len(members) != 2 or scores[members[0].company] == scores[members[1].company]:
+                return []
+            first, second = sorted(members, key=lambda p: -scores[p.company])
+            suppliers, customers = [first], [second]
+        return [(s, c) for s in suppliers for c in customers]
+
+    def _catalogue_score(self, p: Participant, topic: str) -> int:
+        """What the catalogue says: sells this topic (+2, +1 through its group), a supplier (+1),
+        a carmaker (-1)."""
+        company = self.catalogue.companies.get(p.company)
+        if company is None:
+            return 0
+        score = 0
+        group = self.catalogue.companies.get(company.group)
+        if topic and topic != "ev" and topic in company.supplies:
+            score += 2
+        elif topic and topic != "ev" and group and topic in group.supplies:
+            score += 1
+        if company.kind == "supplier":
+            score += 1
+        elif company.kind == "carmaker":
+            score -= 1
+        return score
+
+    @staticmethod
+    def _position_score(text: str, clause_start: int, clause_end: int, p: Participant) -> int:
+        """What the sentence says about one mention: supplier (+) or customer (-)."""
+        score = 0
+        before = text[max(clause_start, p.start - 40):p.start]
+        after = text[p.end:min(clause_end, p.end + 60)]
+        if _BY_OR_FROM.search(before) and (_SUPPLY_FROM_VERB.search(text, clause_start, p.start) or re.search(
+                r"\b(?:supplied|made|provided|built|produced)\s+by\s+(?:the\s+)?$", before)):
+            score += 2
+        elif _TO_OR_FOR.search(before) or _CUSTOMER_BEFORE.search(before):
+            score -= 2
+        if _AS_SUPPLIER_AFTER.match(after) or _SUPPLIER_BEFORE.search(before):
+            score += 2
+        if _AS_CUSTOMER_AFTER.match(after):
+            score -= 2
+        return score
+
+    @staticmethod
+    def _verb_votes(text: str, clause_start: int, clause_end: int, members: list[Participant]) -> dict[int, int]:
+        """The subject of an active supply verb (the nearest participant before it that is not the
+        object of a preposition) supplies (+2); the subject of "use" / "buy" is the customer (-2)."""
+        subjects = [m for m in members if not _OBJECT_BEFORE.search(text, max(clause_start, m.start - 12), m.start)]
+        votes: dict[int, int] = {}
+        for pattern, sign in ((_SUPPLY_ACTIVE, 2), (_USE_VERB, -2), (_SUPPLY_FROM_VERB, -2)):
+            voted: set[int] = set()
+            for verb in pattern.finditer(text, clause_start, clause_end):
+                before = [m for m in subjects if m.end <= verb.start()]
+                if before:
+                    subject = max(before, key=lambda m: m.end).start
+                    if subject not in voted:
+                        voted.add(subject)
+                        votes[subject] = votes.get(subject, 0) + sign
+        return votes
+
+    def _topic(self, topics: Sequence[TermHit], products: Sequence[NameHit], start: int, end: int) -> str:
+        named = {t.label for t in topics if start <= t.start < end}
+        for hit in products:
+            if start <= hit.start < end:
+                product = self.catalogue.products.get(hit.name)
+                if product and product.topic:
+                    named.add(product.topic)
+        for topic in self.topic_order:
+            if topic in named:
+                return topic
+        return ""
+
+    def _person_company(self, person: str) -> str:
+        known = self.catalogue.people.get(person)
+        return known.company if known else ""
+
+    @staticmethod
+    def _pair_of(participants: list[Participant], found: list[PartnershipMention]) -> list[Participant]:
+        """What "the two companies" in the next sentence stands for."""
+        if found:
+            first = found[0]
+            chosen = {first.company_a, first.company_b}
+            return [p for p in _distinct(participants) if p.company in chosen]
+        return participants
+
+
+def _distinct(participants: list[Participant]) -> list[Participant]:
+    seen, out = set(), []
+    for p in participants:
+        if p.company not in seen and not (p.company == p.group and any(
+                q.group == p.group and q.company != p.company for q in participants)):
+            seen.add(p.company)
+            out.append(p)
+    return out
+
+
+def _sentence_index(starts: list[int], sentences: Sequence[Sentence], offset: int) -> int | None:
+    from bisect import bisect_right
+
+    i = bisect_right(starts, offset) - 1
+    return sentences[i].index if i >= 0 and offset < sentences[i].end else None
+
+
+def _clauses(sentence: Sentence) -> list[tuple[int, int]]:
+    bounds = [0]
+    for match in _CLAUSE_BREAK.finditer(sentence.text):
+        bounds.append(match.end())
+    bounds.append(len(sentence.text))
+    return [(sentence.start + a, sentence.start + b) for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+def _coordinated(text: str, members: list[Participant]) -> list[list[Participant]]:
+    groups: list[list[Participant]] = []
+    for p in members:
+        if groups:
+            last = groups[-1][-1]
+            between = text[last.end:p.start]
+            if (last.start == p.start) or (_COORDINATION.fullmatch(between) and not _any_cue(between)):
+                groups[-1].append(p)
+                continue
+        groups.append([p])
+    return groups
+
+
+def _any_cue(text: str) -> bool:
+    return any(pattern.search(text) for pattern in RELATION_CUES.values())
+
+
+def _relation(clause: str, *, has_product_topic: bool) -> str | None:
+    for relation in RELATION_ORDER:
+        if RELATION_CUES[relation].search(clause):
+            return relation
+        if relation == "supply" and has_product_topic and _WEAK_SUPPLY.search(clause):
+            return relation
+    return None
+
+
+def _stage(clause: str, relation: str) -> str:
+    for stage in STAGE_ORDER:
+        if STAGE_CUES[stage].search(clause):
+            return stage
+    return "operational" if relation in ("meeting", "competition") else "agreed"

@@ -1,0 +1,161 @@
+"""The extraction stage: ArticleText in, ArticleExtraction out.
+
+``Extractor`` is built once from the catalogue and the watches — it holds the automata, the
+compiled rules and, when asked for, spaCy's blank pipeline — and then extracts any number of
+articles in one process:
+
+    extractor = Extractor.from_files(config_dir / "catalogue.yaml", config_dir / "watches.yaml")
+    for extraction in extractor.extract_many(articles):
+        ...
+
+Offsets of company, person and figure mentions index ``article.text`` exactly; partnership
+mentions span their sentence. The title only informs relevance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Literal
+
+from evwatch.errors import ConfigError
+from evwatch.extract.catalogue import Catalogue, NameIndex, TermIndex, load_catalogue
+from evwatch.extract.companies import CompanyFinder
+from evwatch.extract.partnerships import PartnershipFinder
+from evwatch.extract.people import PersonFinder
+from evwatch.extract.records import ArticleExtraction, ArticleText, Figure, Sentence
+from evwatch.extract.relevance import relevance_terms, score_relevance
+from evwatch.extract.sentences import SentenceLocator, SpacySplitter, split_sentences
+from evwatch.watch import Watch, check_groups, get_watch, load_watches
+
+#: Bump when a rule, a vocabulary in code or the meaning of a field changes, so stored
+#: extractions can be told apart and re-run.
+EXTRACTOR_VERSION = "rules-2025.1"
+
+
+class Extractor:
+    """Everything extraction needs, built once: the catalogue, the watch, automata and rules."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        watches: Sequence[Watch],
+        *,
+        watch: str | None = None,
+        sentencizer: Literal["rules", "spacy"] = "rules",
+        batch_size: int = 64,
+    ) -> None:
+        if not watches:
+            raise ConfigError("expected at least one watch", key="watches")
+        check_groups(list(watches), catalogue.groups)
+        for w in watches:
+            unknown = [c for c in w.relevance.adjacent_companies if c not in catalogue.companies]
+            if unknown:
+                raise ConfigError(f"unknown catalogue company(ies) {unknown}",
+                                  key=f"watches.{w.name}.relevance.adjacent_companies")
+        self.catalogue = catalogue
+        self.watches = list(watches)
+        self.watch = get_watch(self.watches, watch)
+        self.batch_size = batch_size
+        self._spacy = SpacySplitter(batch_size) if sentencizer == "spacy" else None
+
+        terms = relevance_terms(self.watch)
+        topic_order: list[str] = list(self.watch.topics)
+        for other in self.watches:          # every watch's topics name partnership topics
+            for topic, words in other.topics.items():
+                if topic not in terms:
+                    terms[topic] = list(words)
+                    topic_order.append(topic)
+                elif other is not self.watch:
+                    terms[topic] = [*terms[topic], *words]
+        self._topics = set(topic_order)
+        self.names = NameIndex(catalogue)
+        self.terms = TermIndex(terms)
+        self.companies = CompanyFinder(catalogue)
+        self.people = PersonFinder(catalogue)
+        self.partnerships = PartnershipFinder(catalogue, topic_order)
+        self._products = {
+            alias: product.company for product in catalogue.products.values()
+            for alias in (product.name, *product.aliases)
+        }
+        self._figures = _figures_function()
+
+    @classmethod
+    def from_files(cls, catalogue_path: Path | str, watches_path: Path | str, **options) -> Extractor:  # noqa: ANN003
+        """Load and validate both files, then build (ConfigError names the file and the key)."""
+        watches = load_watches(watches_path)
+        catalogue = load_catalogue(catalogue_path)
+        try:
+            return cls(catalogue, watches, **options)
+        except ConfigError as exc:
+            raise ConfigError(str(exc), path=str(watches_path)) from None
+
+    # ---- extraction --------------------------------------------------------------------------
+
+    def extract(self, article: ArticleText) -> ArticleExtraction:
+        """Extract one article."""
+        sentences = self._spacy.split(article.text) if self._spacy else split_sentences(article.text)
+        return self._extract(article, sentences)
+
+    def extract_many(self, articles: Iterable[ArticleText]) -> Iterator[ArticleExtraction]:
+        """Extract a stream of articles in order (spaCy, when used, runs batched with nlp.pipe)."""
+        if self._spacy is None:
+            for article in articles:
+                yield self._extract(article, split_sentences(article.text))
+            return
+        pending: list[ArticleText] = []
+        for article in articles:
+            pending.append(article)
+            if len(pending) >= self.batch_size:
+                yield from self._extract_batch(pending)
+                pending = []
+        yield from self._extract_batch(pending)
+
+    def _extract_batch(self, articles: list[ArticleText]) -> Iterator[ArticleExtraction]:
+        assert self._spacy is not None
+        for article, sentences in zip(articles, self._spacy.split_many(a.text for a in articles)):
+            yield self._extract(article, sentences)
+
+    def _extract(self, article: ArticleText, sentences: list[Sentence]) -> ArticleExtraction:
+        text = article.text
+        locator = SentenceLocator(sentences)
+        hits = self.names.find(text)
+        title_hits = self.names.find(article.title) if article.title else []
+        companies = self.companies.find(article, sentences, hits, title_hits, locator=locator)
+        people = self.people.find(article, sentences, hits, companies, locator=locator)
+        products = [h for h in hits if h.category == "product"]
+        terms = self.terms.find(text)
+        topics = [t for t in terms if t.label in self._topics]
+        figures: list[Figure] = self._figures(article, sentences, companies, products=self._products) if self._figures else []
+        partnerships = self.partnerships.find(article, sentences, companies, people, products, topics)
+        relevance = score_relevance(
+            article.article_id, self.watch, self.catalogue, sentences, companies, people, products,
+            partnerships, terms, self.terms.find(article.title) if article.title else [], title_hits,
+        )
+        return ArticleExtraction(
+            article_id=article.article_id,
+            companies=tuple(companies),
+            people=tuple(people),
+            figures=tuple(figures),
+            partnerships=tuple(partnerships),
+            relevance=relevance,
+            extractor_version=EXTRACTOR_VERSION,
+            meta={"watch": self.watch.name, "sentences": str(len(sentences))},
+        )
+
+
+def _figures_function() -> Callable[..., list[Figure]] | None:
+    """extract/figures.py's extract_figures, or None while that module is absent."""
+    try:
+        from evwatch.extract.figures import extract_figures
+    except ImportError:
+        return None
+    return extract_figures
+
+
+def extract_articles(
+    articles: Iterable[ArticleText], catalogue_path: Path | str, watches_path: Path | str
+) -> list[ArticleExtraction]:
+    """Build an Extractor from the two files and extract every article (a convenience for callers
+    that run extraction once)."""
+    return list(Extractor.from_files(catalogue_path, watches_path).extract_many(articles))
