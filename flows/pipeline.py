@@ -32,6 +32,8 @@ build_articles = task(pipeline.build_articles, name="fetch-pages", cache_policy=
                       retry_delay_seconds=5, retry_jitter_factor=0.5)
 store_run = task(pipeline.store_run, name="store-articles", cache_policy=NO_CACHE, retries=3,
                  retry_delay_seconds=10, retry_jitter_factor=0.5, timeout_seconds=1800)
+publish_snapshot = task(pipeline.publish_snapshot, name="publish-snapshot", cache_policy=NO_CACHE, retries=3,
+                        retry_delay_seconds=10, retry_jitter_factor=0.5, timeout_seconds=600)
 extract_stale = task(pipeline.extract_stale, name="extract-mentions", cache_policy=NO_CACHE, retries=2,
                      retry_delay_seconds=10, retry_jitter_factor=0.5, timeout_seconds=3600)
 
@@ -62,6 +64,7 @@ def evwatch_pipeline(config: str | None = None, db: str | None = None, feeds: li
     extracted = extract_stale(warehouse, settings)
     logger.info("extracted %d articles: %s", extracted.articles, extracted.mentions)
     summary = RunSummary.from_ingest(report, extracted)
+    publish_snapshot(warehouse)
     create_markdown_artifact(key="evwatch-run-summary", markdown=run_summary_markdown(summary),
                              description="evwatch pipeline run summary")
     return summary

@@ -268,7 +268,9 @@ def reextract(
             def advance(done: int, total: int) -> None:
                 bar.update(task_id, completed=done, total=total)
 
-            report = extract_stale(make_warehouse(settings), settings, everything=all_articles, progress=advance)
+            warehouse = make_warehouse(settings)
+            report = extract_stale(warehouse, settings, everything=all_articles, progress=advance)
+            warehouse.publish_snapshot()
         if report.articles == 0:
             console.print("Nothing to re-extract: every article is up to date with the catalogue and extractor.")
         else:

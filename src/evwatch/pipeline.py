@@ -186,22 +186,23 @@ def config_problems(settings: Settings) -> list[Problem]:
     return [Problem("config", "config", f"{p.source}: {p.message}") for p in settings.problems]
 
 
-def fetch_page(fetcher: Fetcher, feed: FeedConfig, entry: Entry) -> tuple[PageContent | None, Problem | None]:
-    """The linked page's content, or the problem that kept us from it."""
+def fetch_page(fetcher: Fetcher, feed: FeedConfig, entry: Entry) -> tuple[PageContent | None, Problem | None, bool]:
+    """The linked page's content, or the problem that kept us from it, and whether that
+    problem may pass (a timeout, a 5xx), so the page is tried again on the next run."""
     assert entry.link is not None
     try:
         result = fetcher.fetch(entry.link, local_root=_local_root(feed))
     except FetchError as exc:
-        return None, Problem("page", type(exc).__name__, str(exc), feed.name, entry.link)
+        return None, Problem("page", type(exc).__name__, str(exc), feed.name, entry.link), exc.transient
     try:
         page = extract_page(result.body, result.final_url, content_type=result.headers.get("content-type"))
     except Exception as exc:  # a malformed page must not take the run down with it
-        return None, Problem("page", "malformed-page", f"page could not be parsed ({type(exc).__name__}: {exc}); kept the feed's summary",
-                             feed.name, entry.link)
+        return None, Problem("page", "malformed-page", f"page could not be parsed ({type(exc).__name__}: {exc}); "
+                             "kept the feed's summary", feed.name, entry.link), False
     if not page.text:
         return page, Problem("page", "no-article-text", "the page has no extractable article text; kept the feed's summary",
-                             feed.name, entry.link)
-    return page, None
+                             feed.name, entry.link), False
+    return page, None, False
 
 
 def build_articles(fetcher: Fetcher, read: FeedRead, *, now: Clock = utc_now, page_workers: int | None = None) -> EntryArticles:
@@ -210,9 +211,9 @@ def build_articles(fetcher: Fetcher, read: FeedRead, *, now: Clock = utc_now, pa
     Pages are fetched on a small thread pool; the fetcher's own global and per-host limits
     decide how many requests are really in flight.
     """
-    def one(entry: Entry) -> tuple[Entry, PageContent | None, Problem | None, datetime]:
-        page, problem = fetch_page(fetcher, read.feed, entry) if needs_page(entry, read.feed) else (None, None)
-        return entry, page, problem, now()
+    def one(entry: Entry) -> tuple[Entry, PageContent | None, Problem | None, bool, datetime]:
+        page, problem, retry = fetch_page(fetcher, read.feed, entry) if needs_page(entry, read.feed) else (None, None, False)
+        return entry, page, problem, retry, now()
 
     # A feed's pages mostly share one host, so more workers than its per-host limit only wait.
     page_workers = page_workers or fetcher.settings.per_host_concurrency
@@ -222,7 +223,7 @@ def build_articles(fetcher: Fetcher, read: FeedRead, *, now: Clock = utc_now, pa
     else:
         fetched = [one(e) for e in read.entries]
     candidates, rows, problems = [], [], []
-    for entry, page, problem, fetched_at in fetched:
+    for entry, page, problem, retry, fetched_at in fetched:
         if problem:
             problems.append(problem)
         candidate = from_entry(entry, read.feed, page=page, fetched_at=fetched_at)
@@ -234,7 +235,10 @@ def build_articles(fetcher: Fetcher, read: FeedRead, *, now: Clock = utc_now, pa
         rows.append({
             "entry_id": entry.entry_id, "feed_id": entry.feed_id, "guid": entry.guid, "link": entry.link,
             "title": entry.title, "published_at": utc_naive(entry.published_at),
-            "updated_at": utc_naive(entry.updated_at), "entry_hash": entry.entry_hash, "article_id": None,
+            # A page that failed for a passing reason is fetched again next run: the summary is
+            # stored now, and the full text becomes the article's next version.
+            "updated_at": utc_naive(entry.updated_at), "entry_hash": None if retry else entry.entry_hash,
+            "article_id": None,
             "first_seen_at": utc_naive(fetched_at), "last_seen_at": utc_naive(fetched_at),
         })
     return EntryArticles(read.feed, tuple(candidates), tuple(rows), tuple(problems))
@@ -305,8 +309,10 @@ def run_ingest(settings: Settings, feeds: Sequence[FeedConfig] | None = None, *,
     finally:
         if own_fetcher:
             fetcher.close()
-    return store_run(warehouse, run_id, started, reads, built, extra_problems=config_problems(settings),
-                     trigger=trigger, now=now)
+    report = store_run(warehouse, run_id, started, reads, built, extra_problems=config_problems(settings),
+                       trigger=trigger, now=now)
+    warehouse.publish_snapshot()
+    return report
 
 
 def ingest_document(settings: Settings, location: str, *, title: str | None = None,
@@ -346,6 +352,7 @@ def ingest_document(settings: Settings, location: str, *, title: str | None = No
             "new_articles": len(stored.new_articles), "new_versions": len(stored.new_versions),
             "duplicates": len(stored.duplicates), "problems": 0,
         })
+    warehouse.publish_snapshot()
     return _report(run_id, started, [], stored, [])
 
 
@@ -356,6 +363,11 @@ def feeds_for(settings: Settings, locations: Iterable[str] | None) -> list[FeedC
     if not locations:
         return [f for f in settings.feeds if f.enabled]
     return [feed_from_location(loc) for loc in locations]
+
+
+def publish_snapshot(warehouse: Warehouse) -> None:
+    """Refresh the read snapshot at the end of a run (readers never wait for the pipeline)."""
+    warehouse.publish_snapshot()
 
 
 # --- extraction -------------------------------------------------------------------------------

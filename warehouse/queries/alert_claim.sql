@@ -1,8 +1,8 @@
 -- Claim one alert for a delivery attempt: status 'sending', one more attempt, and the next
 -- attempt time moved on by the backoff, so that if this run dies before recording the outcome
 -- the alert is retried like a failed one, after the backoff.
--- Parameters: next_attempt_at, alert_id, now. Returns the attempt number and the prior status
--- (no row: another run delivered or claimed it meanwhile).
+-- Parameters: next_attempt_at, alert_id, now. Returns the new attempt number (no row: another
+-- run delivered or claimed it meanwhile).
 UPDATE alerts
 SET status = 'sending',
     attempts = attempts + 1,

@@ -162,8 +162,15 @@ def scalar(conn: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | No
     return rows[0][0] if rows else None
 
 
+_MIGRATED: set[Path] = set()   # files this process has already brought up to date
+
+
 class Warehouse:
-    """The warehouse file and how to open it."""
+    """The warehouse file and how to open it.
+
+    Writers call :meth:`write` or :meth:`transaction` as often as they like (each is short);
+    a run ends with :meth:`publish_snapshot`, which refreshes the copy readers use.
+    """
 
     def __init__(self, path: Path, *, lock_timeout: float = 30.0, snapshot: bool = True):
         self.path = Path(path)
@@ -176,14 +183,16 @@ class Warehouse:
 
     @contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A migrated write connection, closed (and the snapshot refreshed) on exit."""
+        """A migrated write connection, held only for the block."""
+        key = self.path.resolve()
+        if not self.path.exists():
+            _MIGRATED.discard(key)
         conn = connect(self.path, lock_timeout=self.lock_timeout)
         try:
-            migrate(conn)
+            if key not in _MIGRATED:
+                migrate(conn)
+                _MIGRATED.add(key)
             yield conn
-            execute(conn, "CHECKPOINT")
-            if self.keep_snapshot:  # copied while we still hold the lock, so no writer can tear it
-                self.refresh_snapshot()
         finally:
             conn.close()
 
@@ -205,22 +214,22 @@ class Warehouse:
         else to the live file (waits for its lock like a writer)."""
         if not live and self.keep_snapshot and self.snapshot_path.exists():
             conn = connect(self.snapshot_path, read_only=True, lock_timeout=self.lock_timeout)
-        elif self.path.exists():
-            conn = connect(self.path, read_only=True, lock_timeout=self.lock_timeout)
         else:
-            with self.write():
-                pass
+            if not self.path.exists():
+                self.publish_snapshot()
             conn = connect(self.path, read_only=True, lock_timeout=self.lock_timeout)
         try:
             yield conn
         finally:
             conn.close()
 
-    def refresh_snapshot(self) -> None:
-        """Copy the closed database file to the snapshot path atomically (readers holding the
-        old snapshot keep reading it)."""
-        if not self.path.exists():
-            return
-        tmp = self.snapshot_path.with_name(self.snapshot_path.name + f".{os.getpid()}.tmp")
-        shutil.copyfile(self.path, tmp)
-        os.replace(tmp, self.snapshot_path)
+    def publish_snapshot(self) -> None:
+        """Checkpoint the live file and copy it to the snapshot path atomically, while holding
+        the write lock so that no writer can tear the copy. Readers holding the old snapshot
+        keep reading it."""
+        with self.write() as conn:
+            execute(conn, "CHECKPOINT")
+            if self.keep_snapshot:
+                tmp = self.snapshot_path.with_name(self.snapshot_path.name + f".{os.getpid()}.tmp")
+                shutil.copyfile(self.path, tmp)
+                os.replace(tmp, self.snapshot_path)
