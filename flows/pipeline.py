@@ -16,7 +16,7 @@ from prefect.artifacts import create_markdown_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
-from evwatch import pipeline  # noqa: E402
+from evwatch import pipeline, watching  # noqa: E402
 from evwatch.config import load_settings  # noqa: E402
 from evwatch.report import RunSummary, run_summary_markdown  # noqa: E402
 
@@ -34,6 +34,11 @@ store_run = task(pipeline.store_run, name="store-articles", cache_policy=NO_CACH
                  retry_delay_seconds=10, retry_jitter_factor=0.5, timeout_seconds=1800)
 publish_snapshot = task(pipeline.publish_snapshot, name="publish-snapshot", cache_policy=NO_CACHE, retries=3,
                         retry_delay_seconds=10, retry_jitter_factor=0.5, timeout_seconds=600)
+update_developments = task(watching.update_developments, name="update-developments", cache_policy=NO_CACHE,
+                           retries=2, retry_delay_seconds=10, retry_jitter_factor=0.5, timeout_seconds=1800)
+deliver_alerts = task(watching.deliver, name="deliver-alerts", cache_policy=NO_CACHE, timeout_seconds=1800)
+send_digest = task(watching.send_digest, name="send-digest", cache_policy=NO_CACHE, retries=2,
+                   retry_delay_seconds=30, retry_jitter_factor=0.5, timeout_seconds=1800)
 extract_stale = task(pipeline.extract_stale, name="extract-mentions", cache_policy=NO_CACHE, retries=2,
                      retry_delay_seconds=10, retry_jitter_factor=0.5, timeout_seconds=3600)
 
@@ -41,8 +46,9 @@ extract_stale = task(pipeline.extract_stale, name="extract-mentions", cache_poli
 @flow(name="evwatch-pipeline", task_runner=ThreadPoolTaskRunner(max_workers=8), log_prints=False)
 def evwatch_pipeline(config: str | None = None, db: str | None = None, feeds: list[str] | None = None,
                      trigger: str = "run") -> RunSummary:
-    """Run evwatch once: ingest the configured feeds (or the given ones), then extract mentions
-    from new and changed articles."""
+    """Run evwatch once: ingest the configured feeds (or the given ones), extract mentions from
+    new and changed articles, fold them into each watch's developments, queue and deliver the
+    run's alert summary."""
     logger = get_run_logger()
     settings = load_settings(config, db=db)
     feed_list = pipeline.feeds_for(settings, feeds)
@@ -63,8 +69,25 @@ def evwatch_pipeline(config: str | None = None, db: str | None = None, feeds: li
         log("feed %s: %s, %d entries, %d new articles", feed.feed, feed.status, feed.entries, feed.new_articles)
     extracted = extract_stale(warehouse, settings)
     logger.info("extracted %d articles: %s", extracted.articles, extracted.mentions)
-    summary = RunSummary.from_ingest(report, extracted)
+    watched = update_developments(warehouse, settings)
+    delivered = deliver_alerts(warehouse, settings)
+    summary = RunSummary.from_ingest(report, extracted, watched, delivered)
     publish_snapshot(warehouse)
     create_markdown_artifact(key="evwatch-run-summary", markdown=run_summary_markdown(summary),
-                             description="evwatch pipeline run summary")
+                             description="evwatch pipeline run summary, with the run's alert summary")
     return summary
+
+
+@flow(name="evwatch-digest", log_prints=False)
+def evwatch_digest(config: str | None = None, db: str | None = None, hours: int = 24) -> int:
+    """Render and send the digest of the last period (context items included), once per period."""
+    from datetime import timedelta
+
+    settings = load_settings(config, db=db)
+    warehouse = pipeline.make_warehouse(settings)
+    messages = send_digest(warehouse, settings, period=timedelta(hours=hours))
+    if messages:
+        create_markdown_artifact(key="evwatch-digest", markdown="\n\n---\n\n".join(m.markdown for m in messages),
+                                 description="evwatch daily digest")
+    publish_snapshot(warehouse)
+    return len(messages)

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import sys
@@ -33,7 +34,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(highlight=False, soft_wrap=True)
+# Tables need room; a pipe or a CI log has no width of its own, so give it one.
+console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 ConfigOption = Annotated[Optional[Path], typer.Option(
@@ -114,10 +116,12 @@ def ingest(
     config: ConfigOption = None,
     db: DbOption = None,
 ) -> None:
-    """Store one article given by hand (the first report of a story often arrives this way)."""
+    """Store one article given by hand (the first report of a story often arrives this way),
+    extract it, and print the alert it raises, if any."""
     with handled_errors():
         settings = _settings(config, db)
-        from evwatch.pipeline import ingest_document
+        from evwatch.pipeline import extract_stale, ingest_document, make_warehouse
+        from evwatch.watching import deliver, update_developments
 
         report = ingest_document(settings, location, title=title, published=published, source=source)
         if report.new_articles:
@@ -127,6 +131,19 @@ def ingest(
             console.print(f"Stored a new version of article {report.new_versions[0]}.")
         else:
             console.print("Already stored: nothing changed.")
+            return
+        warehouse = make_warehouse(settings)
+        extract_stale(warehouse, settings)
+        watched = update_developments(warehouse, settings)
+        delivered = deliver(warehouse, settings)
+        warehouse.publish_snapshot()
+        if watched.alert_text:
+            console.print()
+            console.print(watched.alert_text, markup=False)
+        else:
+            console.print("No new developments: nothing to alert.")
+        if not delivered.ok:
+            raise typer.Exit(EXIT_ATTENTION)
 
 
 @app.command()
@@ -246,6 +263,116 @@ def serve(config: ConfigOption = None, db: DbOption = None) -> None:
         from flows.serve import serve_deployments
 
         serve_deployments(settings)
+
+
+@app.command()
+def developments(
+    watch: Annotated[Optional[str], typer.Option(help="Watch name (default: the first in watches.yaml).")] = None,
+    limit: Annotated[int, typer.Option(help="How many developments to show.")] = 50,
+    config: ConfigOption = None,
+    db: DbOption = None,
+) -> None:
+    """Show a watch's timeline: its developments, newest first, with status, score and sources."""
+    with handled_errors():
+        settings = _settings(config, db)
+        from evwatch.pipeline import make_warehouse
+        from evwatch.watching import timeline
+
+        chosen, entries = timeline(make_warehouse(settings), settings, watch, limit)
+        table = Table(title=f"Developments of {chosen.name}")
+        for column in ("last change", "kind", "summary", "status", "class", "score", "sources"):
+            table.add_column(column, overflow="fold")
+        for e in entries:
+            row = dataclasses.asdict(e)
+            status = "held (awaiting sources)" if row.get("held") else str(row.get("status", ""))
+            table.add_row(_fmt(row.get("updated_at") or row.get("first_seen_at")), str(row.get("kind", "")),
+                          str(row.get("summary", "")), status, str(row.get("alert_class", "")),
+                          f"{row.get('score', 0):.2f}", str(row.get("source_count", "")))
+        console.print(table)
+        if not entries:
+            console.print("No developments yet: run `evwatch run` first.")
+
+
+@app.command()
+def alerts(
+    limit: Annotated[int, typer.Option(help="How many alerts to show.")] = 20,
+    config: ConfigOption = None,
+    db: DbOption = None,
+) -> None:
+    """Show recent alerts and their delivery state per channel (pending, sent, failed)."""
+    with handled_errors():
+        settings = _settings(config, db)
+        from evwatch.pipeline import make_warehouse
+        from evwatch.warehouse.alerts import recent_alerts
+
+        with make_warehouse(settings).read(live=True) as conn:
+            rows = recent_alerts(conn, limit)
+        table = Table(title="Alerts")
+        for column in ("created", "kind", "watch", "channel", "status", "attempts", "sent", "summary", "last error"):
+            table.add_column(column, overflow="fold")
+        for r in rows:
+            table.add_row(_fmt(r.get("created_at")), str(r.get("kind", "")), str(r.get("watch", "")),
+                          str(r.get("channel", "")), str(r.get("status", "")), str(r.get("attempts", "")),
+                          _fmt(r.get("sent_at")), str(r.get("summary", "")), str(r.get("last_error") or "")[:120])
+        console.print(table)
+        stuck = any(r.get("status") in ("pending", "sending", "failed") for r in rows)
+        raise typer.Exit(EXIT_ATTENTION if stuck else EXIT_OK)
+
+
+@app.command()
+def digest(
+    hours: Annotated[int, typer.Option(help="The period the digest covers, ending now.")] = 24,
+    config: ConfigOption = None,
+    db: DbOption = None,
+) -> None:
+    """Render and send the digest of the last day now (context items included), once per period."""
+    with handled_errors():
+        settings = _settings(config, db)
+        from datetime import timedelta
+
+        from evwatch.pipeline import make_warehouse
+        from evwatch.watching import send_digest
+
+        warehouse = make_warehouse(settings)
+        messages = send_digest(warehouse, settings, period=timedelta(hours=hours))
+        warehouse.publish_snapshot()
+        if not messages:
+            console.print(f"Nothing new in the last {hours} hours: no digest sent.")
+        for message in messages:
+            console.print(message.text, markup=False)
+
+
+@app.command()
+def replay(
+    watch: Annotated[Optional[str], typer.Option(help="Watch name (default: the first in watches.yaml).")] = None,
+    batches: Annotated[int, typer.Option(min=1, help="Replay in this many runs (the result must not depend on it).")] = 1,
+    format: Annotated[str, typer.Option("--format", "-f", help="table or json (one object per alert).")] = "table",
+    config: ConfigOption = None,
+    db: DbOption = None,
+) -> None:
+    """Replay stored articles in publication order into a fresh watch state and print which
+    alerts would have fired: try a watch definition before trusting it. Nothing is written."""
+    if format not in ("table", "json"):
+        err_console.print(f"[bold red]error:[/] --format must be table or json, not {format!r}")
+        raise typer.Exit(EXIT_USAGE)
+    with handled_errors():
+        settings = _settings(config, db)
+        from evwatch.pipeline import make_warehouse
+        from evwatch.watching import replay_watch
+
+        fired = replay_watch(make_warehouse(settings), settings, watch, batches=batches)
+        if format == "json":
+            sys.stdout.write(json.dumps([{
+                "at": f.at.isoformat(), "watch": f.watch, "key": f.key, "kind": f.kind, "status": f.status,
+                "alert_class": f.alert_class, "summary": f.summary, "article_id": f.article_id, "url": f.url,
+            } for f in fired], ensure_ascii=False, indent=2) + "\n")
+            return
+        table = Table(title="Alerts the stored articles would have fired")
+        for column in ("at", "status", "class", "kind", "summary", "article"):
+            table.add_column(column, overflow="fold")
+        for f in fired:
+            table.add_row(_fmt(f.at), f.status, f.alert_class, f.kind, f.summary, f.url or f.article_id)
+        console.print(table)
 
 
 @app.command()

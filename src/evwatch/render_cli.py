@@ -33,3 +33,11 @@ def print_run_summary(console: Console, summary: RunSummary) -> None:
     if summary.alert_text:
         console.print()
         console.print(summary.alert_text, markup=False)
+    elif summary.developments_new or summary.developments_updated:
+        console.print(f"{summary.developments_new} new and {summary.developments_updated} updated developments "
+                      "(digest only: nothing alerts at once).")
+    else:
+        console.print("No new developments: nothing to alert.")
+    if summary.alerts_sent or summary.alerts_pending:
+        pending = f", {summary.alerts_pending} still pending (see `evwatch alerts`)" if summary.alerts_pending else ""
+        console.print(f"Alerts delivered: {summary.alerts_sent}{pending}.")

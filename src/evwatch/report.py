@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from typing import TYPE_CHECKING
+
 from evwatch.pipeline import ExtractReport, FeedSummary, IngestReport
+
+if TYPE_CHECKING:
+    from evwatch.alerts.deliver import DeliveryReport
+    from evwatch.watching import WatchReport
 
 
 @dataclass
@@ -26,9 +32,15 @@ class RunSummary:
     alerts_pending: int = 0
 
     @classmethod
-    def from_ingest(cls, report: IngestReport, extracted: ExtractReport | None = None) -> "RunSummary":
+    def from_ingest(cls, report: IngestReport, extracted: ExtractReport | None = None,
+                    watched: "WatchReport | None" = None, delivered: "DeliveryReport | None" = None) -> "RunSummary":
         extracted = extracted or ExtractReport()
+        runs = watched.watches if watched else []
         return cls(
+            developments_new=sum(w.new for w in runs), developments_updated=sum(w.updated + w.conflicts for w in runs),
+            alert_text=watched.alert_text if watched else "",
+            alerts_sent=len(delivered.sent) if delivered else 0,
+            alerts_pending=(len(delivered.retrying) + len(delivered.deferred)) if delivered else 0,
             extracted_articles=extracted.articles, mentions=dict(extracted.mentions),
             run_id=report.run_id, feeds=list(report.feeds), new_articles=len(report.new_articles),
             new_versions=len(report.new_versions), duplicates=len(report.duplicates),

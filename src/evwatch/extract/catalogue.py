@@ -247,9 +247,17 @@ def has_cjk(text: str) -> bool:
     return any(ord(c) >= 0x1100 and c.isalpha() for c in text)
 
 
+_ASCII_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def _word_char(char: str) -> bool:
+    # The ASCII test first: names and terms are almost always next to ASCII characters.
+    return char in _ASCII_WORD or (char > "\x7f" and is_word_char(char))
+
+
 def bounded(text: str, start: int, end: int) -> bool:
     """True when text[start:end] is not part of a longer word."""
-    return (start == 0 or not is_word_char(text[start - 1])) and (end == len(text) or not is_word_char(text[end]))
+    return (start == 0 or not _word_char(text[start - 1])) and (end == len(text) or not _word_char(text[end]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,20 +300,38 @@ class NameIndex:
 
     def find(self, text: str) -> list[NameHit]:
         """Whole-word, leftmost-longest, non-overlapping alias matches in ``text``."""
-        candidates = []
-        for last, (length, needs_boundary, payload) in self._automaton.iter(text):
-            start, end = last - length + 1, last + 1
-            if needs_boundary and not bounded(text, start, end):
-                continue
-            candidates.append((start, -end, payload))
-        candidates.sort()
-        hits: list[NameHit] = []
-        reached = 0
-        for start, neg_end, (category, name, ambiguous) in candidates:
-            if start >= reached:
-                hits.append(NameHit(start, -neg_end, category, name, ambiguous))
-                reached = -neg_end
-        return hits
+        return _leftmost_longest(_bounded_candidates(self._automaton.iter(text), text), NameHit)
+
+
+def _bounded_candidates(matches, text: str) -> list[tuple[int, int, object]]:  # noqa: ANN001 - automaton iterator
+    """(start, -end, payload) of automaton matches that are whole words where they must be."""
+    candidates = []
+    size = len(text)
+    word = _ASCII_WORD
+    for last, (length, needs_boundary, payload) in matches:
+        start = last - length + 1
+        if needs_boundary:
+            if start:
+                char = text[start - 1]
+                if char in word or (char > "\x7f" and is_word_char(char)):
+                    continue
+            if last + 1 < size:
+                char = text[last + 1]
+                if char in word or (char > "\x7f" and is_word_char(char)):
+                    continue
+        candidates.append((start, ~last, payload))      # ~last == -(last + 1) == -end
+    return candidates
+
+
+def _leftmost_longest(candidates: list, make):  # noqa: ANN001, ANN202 - NameHit or TermHit factory
+    candidates.sort()
+    hits = []
+    reached = 0
+    for start, neg_end, payload in candidates:
+        if start >= reached:
+            reached = -neg_end
+            hits.append(make(start, reached, *payload))
+    return hits
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -316,6 +342,29 @@ def ascii_lower(text: str) -> str:
     return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
 
 
+# Characters that re.IGNORECASE equates with an ASCII letter although str.lower() does not give it.
+_IGNORECASE_EXTRAS = (("\u0131", "i"), ("\u017f", "s"))
+
+
+def fold_case(text: str) -> str:
+    """``text`` lower-cased as ``re.IGNORECASE`` compares it with ASCII letters, offsets kept.
+
+    Every ASCII letter of a case-insensitive pattern matches a character of ``text`` exactly
+    when it equals the folded character, so a literal search in the folded text finds every
+    place where such a pattern can match ("K" (Kelvin sign) folds to "k", "ſ" to "s").
+    ``str.lower`` is used because ``str.translate`` is about twenty times slower.
+    """
+    if text.isascii():
+        return text.lower()
+    folded = text.lower()
+    if len(folded) != len(text):              # "İ" lower-cases to two characters
+        folded = "".join("i" if c == "\u0130" else c.lower() if len(c.lower()) == 1 else c for c in text)
+    for odd, plain in _IGNORECASE_EXTRAS:
+        if odd in folded:
+            folded = folded.replace(odd, plain)
+    return folded
+
+
 @dataclass(frozen=True, slots=True)
 class TermHit:
     start: int
@@ -324,7 +373,12 @@ class TermHit:
 
 
 class TermIndex:
-    """Aho-Corasick over labelled term lists; a term with a capital letter matches only as written."""
+    """Aho-Corasick over labelled term lists; a term with a capital letter matches only as written.
+
+    Terms match the ASCII-lower-cased text (A-Z only). The automaton runs over ``fold_case`` of
+    the text, which ``find`` callers may pass in to share it; a match in a stretch with other
+    than ASCII characters is kept only if the A-Z lower-casing gives the term too.
+    """
 
     def __init__(self, terms: dict[str, list[str]]) -> None:
         import ahocorasick
@@ -336,23 +390,38 @@ class TermIndex:
                 exact = word if word != ascii_lower(word) else None
                 entries.setdefault(ascii_lower(word), []).append((label, exact))
         for key, payload in entries.items():
-            self._automaton.add_word(key, (len(key), not has_cjk(key), tuple(payload)))
+            self._automaton.add_word(key, (len(key), not has_cjk(key), (key, tuple(payload))))
         self._empty = not entries
+        # Folding lower-cases more than A-Z: exact only when no term holds a cased non-ASCII letter.
+        self._foldable = not any(
+            not c.isascii() and (c.lower() != c or c.upper() != c) for key in entries for c in key
+        )
         if entries:
             self._automaton.make_automaton()
 
-    def find(self, text: str) -> list[TermHit]:
-        """Term matches, leftmost-longest and non-overlapping; one hit per label of a term."""
+    def find(self, text: str, folded: str | None = None) -> list[TermHit]:
+        """Term matches, leftmost-longest and non-overlapping; one hit per label of a term.
+
+        ``folded`` is ``fold_case(text)`` when the caller already has it."""
         if self._empty:
             return []
+        ascii_text = text.isascii()
+        if ascii_text:
+            lowered = text.lower() if folded is None else folded
+        elif self._foldable:
+            lowered = fold_case(text) if folded is None else folded
+        else:
+            lowered = text.translate(_ASCII_LOWER)
+            ascii_text = True                  # the lowering is exact: no check per match
         candidates = []
-        for last, (length, needs_boundary, payload) in self._automaton.iter(ascii_lower(text)):
-            start, end = last - length + 1, last + 1
-            if needs_boundary and not bounded(text, start, end):
+        for start, neg_end, (key, payload) in _bounded_candidates(self._automaton.iter(lowered), text):
+            end = -neg_end
+            surface = text[start:end]
+            if not ascii_text and not surface.isascii() and surface.translate(_ASCII_LOWER) != key:
                 continue
-            labels = tuple(label for label, exact in payload if exact is None or text[start:end] == exact)
+            labels = tuple(label for label, exact in payload if exact is None or surface == exact)
             if labels:
-                candidates.append((start, -end, labels))
+                candidates.append((start, neg_end, labels))
         candidates.sort()
         hits: list[TermHit] = []
         reached = 0

@@ -43,18 +43,20 @@ Decisions
       contract value is ``other``; a margin is ``profit`` in percent.
 
 Owner (``company``)
-    Within the sentence, in this order: a possessive right before the figure ("Samsung SDI's
-    $3bn", "Xiaomi's EV deliveries jumped to 75,869"); for a figure inside brackets or a
-    "which/where" clause, the companies in there, then the nearest one before it; the first
-    company of the figure's clause (clauses split at "while", "but", "after", "up from", ";" ...),
-    passing through "X's rival Y" to Y; the nearest company elsewhere in the sentence. A product
-    name ("SU7", "YU7", from ``products``) stands for its maker. Research firms, brokers and media
-    that only report or forecast the number ("according to Canalys", "Analysts at Citi",
-    ", Counterpoint Research said", "CnEVPost put the figure at") are never owners; this is
-    decided for unresolved mentions only, since catalogue companies do not act as sources. A
-    sentence without an owner continues the previous sentence's subject when it refers back to it
-    ("It", "Its", "the company", "the carmaker", "The segment", "the SUV" ...); otherwise the
-    owner is "".
+    Within the sentence, in this order: a company written right before the figure, bare or
+    possessive ("Xiaomi 49%", "Samsung SDI's $3bn", "Xiaomi's EV deliveries jumped to 75,869");
+    for a figure inside brackets or a "which/where" clause, the companies in there, then the
+    nearest one before it; the first company of the figure's clause (clauses split at "while",
+    "but", "after", "up from", ";" ...), passing from a possessive company to the company named
+    right after it ("Xiaomi's rival Tesla", "Samsung Electronics' Harman unit"); the nearest
+    company elsewhere in the sentence. A product name ("SU7", "YU7", from ``products``) stands for
+    its maker. A company named as the thing compared with ("cheaper than Tesla's Model Y") owns
+    no figure but one written right after it. Research firms, brokers and media that only report
+    or forecast the number ("according to Canalys", "Analysts at Citi", ", Counterpoint Research
+    said", "CnEVPost put the figure at") are never owners; this is decided for unresolved mentions
+    only, since catalogue companies do not act as sources. A sentence without an owner continues
+    the previous sentence's subject when it refers back to it ("It", "Its", "the company", "the
+    carmaker", "The segment", "The standard version" ...); otherwise the owner is "".
 
 Period
     The period expression nearest the figure in its sentence that no other figure claims (a period
@@ -69,12 +71,17 @@ Period
 
 Kind
     ``forecast`` when the figure's clause carries an analyst or an estimate before it ("Analysts
-    ...", "estimate", "forecast", "is expected to", "could", "may", "Citi expects Xiaomi to") or
-    the sentence ends with "according to analysts/estimates"; ``target`` for the company's own
-    plans ("target", "aims", "goal", "plans to", "expects to", "hopes", "will", "would", "on
-    track", "weighing") unless a past-tense result ("delivered", "sold", "reported") follows the
-    plan word, and for a figure followed by "target"/"goal" ("a 350,000-unit target");
-    otherwise ``actual``.
+    ...", "estimate", "forecast", "is expected to", "could", "may", "Citi expects Xiaomi to", an
+    unresolved organisation that "expects") or the sentence ends with "according to
+    analysts/estimates"; ``target`` for the company's own plans ("target", "aims", "goal", "plans
+    to", "expects to", "hopes", "will", "would", "on track", "weighing") unless a past-tense result
+    ("delivered", "sold", "reported") follows the plan word, and for a figure followed by
+    "target"/"goal" ("a 350,000-unit target"); otherwise ``actual``.
+
+Counts without a unit noun
+    "Deliveries reached 240,000" takes its unit from a volume word within a few words; an
+    elliptical count ("200,000 orders in three minutes, and more than 240,000 within 18 hours")
+    takes the unit of the count just before it; otherwise a bare number is no figure.
 
 Speed
     Python's ``re`` only skips ahead quickly when a pattern starts with a plain character set, so
@@ -104,6 +111,7 @@ from evwatch.extract.numbers import (
     currency_code,
     parse_number,
     scale_factor,
+    scaled,
 )
 from evwatch.extract.records import ArticleText, CompanyMention, Figure, Sentence
 
@@ -159,14 +167,15 @@ _UNIT_NOUNS = (
     r"(?:pre-?)?orders?|bookings?|reservations?|employees?|staff(?:ers)?|workers?|engineers?|"
     r"people|jobs|personnel|researchers?|stores?|showrooms?|outlets?|dealerships?|"
     r"smartphones?|phones?|handsets?|devices?|screens?|panels?|displays?|chips?|batteries|"
-    r"battery\s+packs?|cells|modules?|cameras?|TVs?|[A-Z]{1,3}\d{1,2}s"
+    r"battery\s+packs?|cells|modules?|cameras?|TVs?|televisions?|TV\s+sets|rides|trips|customers|buyers|"
+    r"[A-Z]{1,3}\d{1,2}s"
 )
 _SUFFIX = re.compile(
     rf"""
     (?P<plus>\+|-plus(?![\w-]))?
     (?:
         (?P<pp>\s*(?:percentage[\s-]points?|ppts?|pp)(?![\w-]))
-      | (?P<pct>\s?%|\s*(?:percent|per\s?cent|pct)(?![\w-])|pc(?![\w-]))
+      | (?P<pct>\s?%|\s*(?:[Pp]ercent|[Pp]er\s?[Cc]ent|pct)(?![\w-])|pc(?![\w-]))
       | \s*(?P<cur>{CURRENCY_SUFFIX})
       | (?P<mult>x(?![\w-])|[\s-]?fold(?![\w-])
                |\s+times(?=\s+(?:as|more|higher|larger|bigger|greater|faster|the|that|those|what|its|their|over)\b))
@@ -176,10 +185,10 @@ _SUFFIX = re.compile(
                |inch(?:es)?|kg|(?:metric\s+)?tonnes?|(?:metric\s+)?tons?|lit(?:re|er)s?|degrees?|nm|GB|TB
                |MP|megapixels?|seats?|seater|doors?|storeys?|floors?|mph|am|pm|a\.m\.|p\.m\.|times
                |pounds?\s+of)(?![\w]))
-      | (?P<noun>(?:[\s-]+(?!(?:{_STOP})\b)[A-Za-z][\w&/-]*){{0,2}}[\s-]+(?P<head>{_UNIT_NOUNS})(?![\w-]))
+      | (?P<noun>(?:[\s-]+(?!(?:{_STOP})\b)[A-Za-z][\w&/-]*){{0,3}}[\s-]+(?P<head>{_UNIT_NOUNS})(?![\w-]))
     )?
     """,
-    re.X | re.I,
+    re.X,
 )
 _TRAILING_PLUS = re.compile(r"\s+or\s+(?P<w>more|so)\b")
 _MONTH_AFTER = re.compile(
@@ -202,6 +211,7 @@ _UNIT_OF_HEAD = {
     "engineer": "people", "people": "people", "job": "people", "personnel": "people",
     "researcher": "people",
     "store": "stores", "showroom": "stores", "outlet": "stores", "dealership": "stores",
+    "ride": "rides", "trip": "rides", "customer": "customers", "buyer": "customers",
 }
 _METRIC_OF_HEAD = {
     "deliveries": "deliveries", "employee": "employees", "staff": "employees",
@@ -245,6 +255,8 @@ _GROWTH_DOWN = set(
     "tumbled tumbling cut cuts cutting lower lowers lowered lowering reduce reduces reduced "
     "reducing".split()
 )
+# Words before a number that make "X to Y" a change, not a range ("cut by 10,000 yuan to ...").
+_CHANGE_WORDS = _GROWTH_UP | _GROWTH_DOWN | {"by"}
 _GROWTH_AFTER = re.compile(
     r"""\s*(?:(?P<up>increase|rise|jump|surge|gain|growth|climb)
     |(?P<down>drop|decline|fall|decrease|slump|plunge|contraction)
@@ -283,7 +295,7 @@ def _vocabulary() -> dict[str, tuple[tuple[str, str], ...]]:
     add("m", "ship", "ship ships shipped shipping shipment shipments supply supplies supplied supplying")
     add("m", "employ", "employ employs employed employing employee employees employment staff staffs "
         "staffed staffing staffer staffers workers workforce headcount hire hires hired hiring jobs "
-        "layoff layoffs engineers")
+        "layoff layoffs engineers team teams assigned")
     add("m", "revenue", "revenue revenues turnover top_line top-line takings")
     add("m", "margin", "margin margins")
     add("m", "profit", "profit profits income earn earns earned earnings ebitda ebit")
@@ -310,7 +322,8 @@ def _vocabulary() -> dict[str, tuple[tuple[str, str], ...]]:
     add("k", "target", "target targets targeted targeting aim aims aimed aiming goal goals plan_to "
         "plans_to planned planning_to intend intends intended seek_to seeks_to seeking_to hope hopes "
         "hoped hoping ambition ambitions guidance want_to wants_to pledge pledges pledged vow vows "
-        "vowed on_track weighing considering mulling will would is_set_to are_set_to")
+        "vowed on_track weighing considering mulling will would is_set_to are_set_to designed_to "
+        "scheduled_to slated_to")
     add("k", "actual", "delivered sold shipped produced reported posted recorded booked achieved "
         "generated earned received logged reached hit surpassed exceeded topped made raised lost "
         "collected drew handed_over")
@@ -403,7 +416,13 @@ _TO_GAP = re.compile(r"\s+to\s+")
 
 # Who the figure belongs to.
 _POSSESSIVE_GAP = re.compile(r"(?:'s|’s|'|’)?\s+(?:[A-Za-z][\w&-]*\s+){0,4}")
-_APPOSITION_GAP = re.compile(r"(?:'s|’s|'|’)\s+(?:[A-Za-z][\w&-]*\s+){1,3}")
+_ADJACENT_GAP = re.compile(r"\s*:?\s+")
+# A company named as the thing compared with ("cheaper than Tesla's Model Y") owns no figure
+# but one written right after it.
+_COMPARED_BEFORE = re.compile(
+    r"\b(?:than|versus|vs\.?|compared\s+(?:with|to)|against|unlike|like|such\s+as)\s+(?:the\s+)?\Z"
+)
+_APPOSITION_GAP = re.compile(r"(?:'s|’s|'|’)?\s+(?:[A-Za-z][\w&-]*\s+){0,3}")
 _SOURCE_BEFORE = re.compile(
     r"\b(?:[Aa]ccording\s+to|[Dd]ata\s+from|[Ff]igures\s+from|[Ee]stimates?\s+(?:by|from)"
     r"|[Aa]nalysts?\s+(?:at|from|with)|research\s+firm|consultancy|brokerage|reported\s+by)\s+(?:the\s+)?\Z"
@@ -419,7 +438,7 @@ _ANAPHOR = re.compile(
     r"""\b(?:[Ii]t|[Ii]ts|[Ii]t's|[Hh]e|[Ss]he|[Tt]hey|[Tt]heir)\b
     |\b[Tt]he\s+(?:[\w-]+\s+){0,3}?(?:company|firm|group|carmaker|automaker|maker|manufacturer|unit|division
       |segment|business|arm|brand|supplier|chipmaker|conglomerate|venture|giant|start-?up|car|sedan|SUV
-      |model|vehicle)(?:'s|’s)?\b""",
+      |model|vehicle|version|variant|edition|trim)(?:'s|’s)?\b""",
     re.X,
 )
 
@@ -443,7 +462,7 @@ _YEAR_QUARTER_AFTER = re.compile(r"\s*-?\s*(?P<k>[QH])(?P<n>[1-4])\b")
 _BY_BEFORE = re.compile(r"\b[Bb]y\s+(?:(?:the\s+)?end\s+of\s+(?:the\s+)?|end-)?\Z")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Quantity:
     start: int
     end: int
@@ -462,11 +481,11 @@ class _Quantity:
     period: str = ""
     company: str = ""
     growth_sign: int = 0         # +1/-1 when a change verb governs the figure
-    converts: int = -1           # index of the figure this one converts (brackets)
-    shares_period_with: int = -1
+    converts: _Quantity | None = None      # the figure this one restates ("yuan ($4.5 billion)")
+    linked: _Quantity | None = None        # shares its period ("from X to Y", "Y, up X%")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Mention:
     start: int
     end: int
@@ -474,9 +493,10 @@ class _Mention:
     resolved: bool
     possessive: bool
     eligible: bool = True
+    compared: bool = False       # "than Tesla": owns only a figure right after it
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Period:
     start: int
     end: int
@@ -486,7 +506,7 @@ class _Period:
     by: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Context:
     """What a sentence says around its numbers, read once per sentence."""
 
@@ -564,9 +584,14 @@ def _scan_numbers(text: str) -> tuple[list[re.Match[str]], list[tuple[int, int]]
         digits = run.group().rstrip(".,")
         if len(digits) == 4 and digits[:2] in ("19", "20") and digits.isdigit():
             years.append((start, start + 4))
+            if text[start + 4:start + 5] != "%" and (start == 0 or text[start - 1] not in "$€£¥₩"):
+                continue   # a year: a period, never a figure
         if start < pos:
             continue
-        code = _CODE_BEFORE.search(text, max(0, start - 7), start)
+        prev = text[start - 2:start] if start >= 2 else text[:start]
+        code = None
+        if prev[-1:].isupper() or prev[-1:] == "." or (prev[-1:] == " " and prev[:1].isupper()):
+            code = _CODE_BEFORE.search(text, max(0, start - 7), start)
         atom = _ATOM.match(text, code.start()) if code else None
         if atom is None or atom.end() <= start:
             atom = _ATOM.match(text, start)
@@ -586,7 +611,10 @@ def _scan_numbers(text: str) -> tuple[list[re.Match[str]], list[tuple[int, int]]
             at = text.find(follower, at + len(follower))
     if spelled:
         seen = {a.start() for a in atoms}
-        atoms += [a for a in spelled if a.start() not in seen and not seen.add(a.start())]
+        for atom in spelled:
+            if atom.start() not in seen:
+                seen.add(atom.start())
+                atoms.append(atom)
         atoms.sort(key=lambda a: a.start())
     return atoms, years
 
@@ -607,8 +635,18 @@ def _read_quantities(text: str, sentence: Sentence, atoms: list[re.Match[str]]) 
         if a.from_before and not a.unit and b.unit and _TO_GAP.fullmatch(text, a.end, b.start):
             a.unit, a.head = b.unit, b.head
             if not a.scaled and b.scaled and a.lo_raw < 1000 and b.lo_raw:
-                a.value *= b.value / b.lo_raw
-    return [q for q in out if q.unit or (q.value >= 100 and not q.spelled) or q.scaled]
+                a.value = scaled(a.value, b.value / b.lo_raw)
+    # "253,500 yuan to 329,900 yuan", "8% to 13%": a range that writes its unit twice.
+    merged: list[_Quantity] = []
+    for q in out:
+        a = merged[-1] if merged else None
+        if (a is not None and a.unit and a.unit == q.unit and a.high is None and q.high is None
+                and not a.from_before and q.value > a.value and _TO_GAP.fullmatch(text, a.end, q.start)
+                and not (a.before and a.before[-1] in _CHANGE_WORDS)):
+            a.high, a.end = q.value, q.end
+            continue
+        merged.append(q)
+    return merged
 
 
 def _words_before(text: str, start: int, sentence_start: int) -> tuple[str, ...]:
@@ -616,47 +654,49 @@ def _words_before(text: str, start: int, sentence_start: int) -> tuple[str, ...]
     window = text[max(sentence_start, start - 48):start]
     if not window or not window[-1].isspace():
         return ()
-    return tuple(w.lower() for w in window.split()[-5:])
+    return tuple(window.lower().split()[-5:])
 
 
 def _read_atom(text: str, m: re.Match[str], sentence_start: int, limit: int) -> _Quantity | None:
-    """One number expression read with its range, currency or unit, or None if it is no figure."""
+    """One number expression read with its range, currency or unit, or None if it is no figure.
+
+    Most numbers in news are no figures (years, dates, small counts), so the cheap rejections
+    come first and the words before the number are read only for the survivors.
+    """
     start = m.start()
-    if m.group("fold"):
-        value = parse_number(m.group("fold")[:-4]) or 0.0
+    fold, pre, num, scale = m.group("fold", "pre", "num", "scale")
+    if fold:
+        value = parse_number(fold[:-4]) or 0.0
         return _Quantity(start, m.end(), value, unit="x", lo_raw=value, spelled=True,
                          before=_words_before(text, start, sentence_start))
-    num = m.group("num")
+    pre = pre or ""
+    scale = scale or ""
+    spelled = not num[0].isdigit()
+    plain = not (pre or scale or spelled) and "," not in num
+    if plain and len(num) == 4 and num[:2] in ("19", "20") and text[m.end():m.end() + 1] != "%":
+        return None   # a year, also before a noun ("2021 RAV4", "2018 model TV")
     raw = parse_number(num)
     if raw is None:
         return None
-    pre = m.group("pre") or ""
-    scale = m.group("scale") or ""
-    spelled = not num[0].isdigit()
     if pre.strip() == "W" and not scale:
         return None
     if scale in ("k", "K") and raw < 10:
         return None   # "4K TVs", "8K": a resolution
-    before = _words_before(text, start, sentence_start)
-    last = before[-1] if before else ""
-    if last in _NOT_BEFORE_WORDS:
-        return None   # "aged 55", "Page 2", "model 3"
-    if (raw <= 31 or 1900 <= raw <= 2100) and not pre and last.rstrip(".,").capitalize() in _MONTHS:
-        return None   # "March 28", "March 2025"
-    lo = raw * scale_factor(scale)
+    lo = scaled(raw, scale_factor(scale))
     end = m.end()
     high = None
     currency = currency_code(pre, yen_context=pre.strip() == "¥" and _yen_context(text, start, limit)) if pre else ""
-    from_before = last == "from"
-    ranged_from = from_before and len(before) > 1 and before[-2] in _RANGE_VERBS
+    lead = text[max(sentence_start, start - 9):start].lower()
+    from_before = lead.endswith("from ")
+    ranged_from = from_before and _ranged_from(text, start, sentence_start)
     tail = _RANGE_TAIL.match(text, end, limit)
-    if tail and (tail.group("sep") != "and" or last == "between") and (not from_before or ranged_from):
+    if tail and (tail.group("sep") != "and" or lead.endswith("between ")) and (not from_before or ranged_from):
         hi_raw = parse_number(tail.group("num"))
         hi_scale = tail.group("scale") or ""
         if hi_raw is not None and tail.group("num")[0].isdigit() == num[0].isdigit():
             if not scale and hi_scale and raw < 1000:
-                lo = raw * scale_factor(hi_scale)
-            hi = hi_raw * scale_factor(hi_scale or scale)
+                lo = scaled(raw, scale_factor(hi_scale))
+            hi = scaled(hi_raw, scale_factor(hi_scale or scale))
             if hi > lo:
                 high = hi
                 end = tail.end()
@@ -665,62 +705,73 @@ def _read_atom(text: str, m: re.Match[str], sentence_start: int, limit: int) -> 
                     currency = currency_code(tail.group("pre"), yen_context=_yen_context(text, start, limit))
                 from_before = False
     q = _Quantity(start, end, lo, high, lo_raw=raw, scaled=bool(scale), spelled=spelled,
-                  before=before, from_before=from_before)
+                  from_before=from_before and not ranged_from)
     suffix = _SUFFIX.match(text, end, limit)
-    if suffix and suffix.group("bad"):
-        return None
-    if suffix and suffix.group("plus"):
-        q.qualifier = "over"
-        q.end = suffix.end("plus")
-    if suffix and suffix.end() > q.end:
-        if suffix.group("pp"):
-            q.unit = "percentage points"
-        elif suffix.group("pct"):
-            q.unit = "percent"
-        elif suffix.group("cur"):
-            word = suffix.group("cur").lower()
-            if word.startswith("pound") and not scale and "sterling" not in word:
-                return None   # "243 pounds" is a weight; money in pounds is written "£243"
-            currency = currency or currency_code(word)
-        elif suffix.group("mult"):
-            q.unit = "x"
-        elif suffix.group("gwh"):
-            q.unit = "GWh"
-        elif suffix.group("noun") and not currency:
-            head = " ".join(suffix.group("head").lower().split())
-            singular = head if head in ("deliveries", "people", "batteries", "cells") else head.rstrip("s")
-            q.head = singular
-            q.unit = _UNIT_OF_HEAD.get(singular, "units")
-        if q.unit or suffix.group("cur"):
-            q.end = suffix.end()
+    if suffix is not None:
+        if suffix.group("bad"):
+            return None
+        if suffix.group("plus"):
+            q.qualifier = "over"
+            q.end = suffix.end("plus")
+        if suffix.end() > q.end:
+            if suffix.group("pp"):
+                q.unit = "percentage points"
+            elif suffix.group("pct"):
+                q.unit = "percent"
+            elif suffix.group("cur"):
+                word = suffix.group("cur").lower()
+                if word.startswith("pound") and not scale and "sterling" not in word:
+                    return None   # "243 pounds" is a weight; money in pounds is written "£243"
+                currency = currency or currency_code(word)
+            elif suffix.group("mult"):
+                q.unit = "x"
+            elif suffix.group("gwh"):
+                q.unit = "GWh"
+            elif suffix.group("noun") and not currency:
+                head = " ".join(suffix.group("head").lower().split())
+                noun = suffix.group("noun")
+                if noun[0] == "-" and not noun[1:].lower().startswith(head.rstrip("s")):
+                    return None   # "46-series cells", "3-row SUVs": a designation, not a count
+                singular = head if head in ("deliveries", "people", "batteries", "cells") else head.rstrip("s")
+                q.head = singular
+                q.unit = _UNIT_OF_HEAD.get(singular, "units")
+            if q.unit or suffix.group("cur"):
+                q.end = suffix.end()
     if currency:
         q.unit = currency
+    elif not q.unit and ((lo < 100 and not scale) or spelled):
+        return None   # a bare small number: a day, an age, a page, a rank
     nxt = text[q.end:q.end + 2]
     if nxt[:1].isalnum() or (nxt[:1] in ".,:" and nxt[1:2].isdigit()):
         return None   # glued to letters or digits: "5G", "3rd", "10:30"
-    plain = not scale and not pre and "," not in num and not spelled
     counted = q.unit in ("", "units", "orders", "people", "stores")
-    if plain and counted and 1900 <= raw <= 2100 and raw == int(raw):
-        return None   # a year, also before a noun ("2021 RAV4", "2018 model TV")
     if plain and counted and raw < 1000 and _capitalised_before(text, start, sentence_start):
         return None   # a model number: "GTX 1660", "LC 500", "Wi-Fi 6 devices"
     if not q.unit:
-        if raw <= 31 and _MONTH_AFTER.match(text, q.end):
-            return None
-        if spelled and not scale:
-            return None
         if _NOUN_AFTER.match(text, q.end) or (plain and _CAPITALISED_AFTER.match(text, q.end)):
             return None   # it counts some other thing: "100 cities", "787 Dreamliner"
     elif q.unit == "people" and lo < 10 and not scale:
         return None       # "two people familiar with the matter"
     elif q.unit == "x" and raw >= 100:
         return None       # "777x jets"
+    q.before = before = _words_before(text, start, sentence_start)
+    last = before[-1] if before else ""
+    if last in _NOT_BEFORE_WORDS:
+        return None       # "aged 55", "Page 2", "model 3"
+    if raw <= 31 and not pre and last.rstrip(".,").capitalize() in _MONTHS:
+        return None       # "March 28"
     if not q.qualifier:
         q.qualifier = _qualifier(before)
     trailing = _TRAILING_PLUS.match(text, q.end, limit)
     if trailing and not q.qualifier:
         q.qualifier = "over" if trailing.group("w") == "more" else "about"
     return q
+
+
+def _ranged_from(text: str, start: int, sentence_start: int) -> bool:
+    """"prices ranging from X to Y": a range, unlike "rose from X to Y"."""
+    before = _words_before(text, start, sentence_start)
+    return len(before) > 1 and before[-2] in _RANGE_VERBS
 
 
 def _capitalised_before(text: str, start: int, sentence_start: int) -> bool:
@@ -756,8 +807,9 @@ def _read_context(text: str, low: str, sentence: Sentence, years: list[tuple[int
     s0, s1 = sentence.start, sentence.end
     ctx = _Context()
     hits: list[tuple[int, int, tuple[tuple[str, str], ...]]] = []
-    for last, (length, roles) in _CUES.iter(low, s0, s1):
-        start, end = last - length + 1, last + 1
+    # A slice: the automaton converts the whole string it is given, bounds or not.
+    for last, (length, roles) in _CUES.iter(low[s0:s1]):
+        start, end = s0 + last - length + 1, s0 + last + 1
         if start > 0 and low[start].isalnum() and low[start - 1].isalnum():
             continue   # inside a word
         if end < len(low) and low[end - 1].isalnum() and low[end].isalnum():
@@ -773,9 +825,15 @@ def _read_context(text: str, low: str, sentence: Sentence, years: list[tuple[int
         kept_end = end
         for role, name in roles:
             if role == "m":
-                _metric_cue(text, ctx, start, end, name, s0)
+                if name in _CHECKED_METRIC_CUES:
+                    _metric_cue(text, ctx, start, end, name, s0)
+                else:
+                    ctx.metric.append((start, end, name))
             elif role == "k":
-                _kind_cue(text, ctx, start, end, name, s0)
+                if name in _CHECKED_KIND_CUES:
+                    _kind_cue(text, ctx, start, end, name, s0)
+                else:
+                    ctx.kind.append((start, end, name))
             elif role == "b":
                 ctx.bounds.append(start)
             elif role == "a":
@@ -793,6 +851,11 @@ def _read_context(text: str, low: str, sentence: Sentence, years: list[tuple[int
     if any(h in sentence_text for h in _NESTED_HINTS):
         ctx.nested = [(m.start(), m.end()) for m in _NESTED.finditer(text, s0, s1)]
     return ctx
+
+
+# Cue words whose meaning depends on the words around them.
+_CHECKED_METRIC_CUES = frozenset({"sell", "retail", "share", "market"})
+_CHECKED_KIND_CUES = frozenset({"forecast", "forecast?"})
 
 
 def _metric_cue(text: str, ctx: _Context, start: int, end: int, name: str, s0: int) -> None:
@@ -969,54 +1032,70 @@ def _describe(
 
     def between(a: int, b: int, skip: _Quantity) -> bool:
         # A conversion in brackets is transparent: it restates the figure before it.
-        return any(o is not skip and o.converts < 0 and a <= o.start and o.end <= b for o in qs)
+        for o in qs:
+            if o.start >= a:
+                if o.end > b:
+                    return False
+                if o is not skip and o.converts is None:
+                    return True
+        return False
 
-    # Count-like numbers without a unit take one from a volume word nearby, or are dropped.
-    for q in list(qs):
+    # Count-like numbers without a unit take one from a volume word nearby, or from the count
+    # just before them ("200,000 orders in three minutes, and more than 240,000 within 18
+    # hours"), or are dropped.
+    kept: list[_Quantity] = []
+    for q in qs:
         if not q.unit:
             group = _nearest(q, ctx.metric, _COUNT_INFERENCE, visible, clause, between, max_distance=60)
-            if group is None:
-                qs.remove(q)
-            else:
+            prior = kept[-1] if kept else None
+            if group is not None:
                 q.unit = {"order": "orders", "employ": "people"}.get(group, "units")
+            elif prior is not None and prior.unit in ("units", "orders", "stores", "people") and q.start - prior.end <= 100:
+                q.unit, q.head = prior.unit, prior.head
+            else:
+                continue
+        kept.append(q)
+    qs[:] = kept
     if not qs:
         return
+    for q in qs:
+        if q.unit == "customers" and _nearest(q, ctx.metric, {"order": "orders"}, visible, clause, between, max_distance=60):
+            q.unit = "orders"   # "240,000 customers had confirmed orders"
 
     # Conversions and linked pairs: "X (Y)", "from X to Y", "fell X% to Y", "Y, up X%".
-    for idx in range(1, len(qs)):
-        a, b = qs[idx - 1], qs[idx]
+    for a, b in zip(qs, qs[1:]):
         if a.unit != b.unit and _is_money(a) and _is_money(b) and _CONVERSION_GAP.fullmatch(text, a.end, b.start):
-            b.converts = idx - 1
+            b.converts = a.converts or a
             continue
-        source = idx - 1
-        while source > 0 and qs[source].converts >= 0:
-            source -= 1
-        if _TO_GAP.fullmatch(text, a.end, b.start) or (
-            len(b.before) >= 2 and b.before[-1] in ("up", "down", "by") and b.before[-2].endswith(",")
-        ) or (len(b.before) >= 3 and b.before[-1] == "by" and b.before[-2] in ("up", "down") and b.before[-3].endswith(",")):
-            b.shares_period_with = source
+        source = a.converts or a
+        if _TO_GAP.fullmatch(text, a.end, b.start) or _follows_change(b.before):
+            b.linked = source
 
-    expect_forecast = {k[0] for k in ctx.kind if k[2] == "expect" and _company_at(ments, k[1])}
+    # "Citi expects Xiaomi to ...", "Edmunds expects ...": someone else's expectation is a forecast.
+    expect_forecast = {
+        k[0] for k in ctx.kind
+        if k[2] == "expect" and (_company_at(ments, k[1]) or _outsider_before(ments, k[0]))
+    }
     for q in qs:
-        if q.converts < 0:
+        if q.converts is None:
             q.metric = _metric(text, q, ctx, visible, clause, between)
             q.kind = _kind(text, q, ctx, expect_forecast, visible, clause)
 
     # A head count is a figure only when it is a workforce ("28 people quarantined" is not).
-    qs[:] = [q for q in qs if q.unit != "people" or q.metric == "employees" or q.converts >= 0]
+    qs[:] = [q for q in qs if q.unit != "people" or q.metric == "employees"]
 
     forecast_clauses = {clause(k[0]) for k in ctx.kind if k[2] == "forecast"}
     for mention in ments:
         if not mention.resolved and clause(mention.start) in forecast_clauses:
             mention.eligible = False
     for q in qs:
-        if q.converts < 0:
+        if q.converts is None:
             q.company = _owner(text, sentence, q, ments, last_subject, visible, region, clause)
 
     _assign_periods(qs, ctx, pub, clause, between)
     for q in qs:
-        if q.converts >= 0:
-            src = qs[q.converts]
+        src = q.converts
+        if src is not None:
             q.metric, q.company, q.kind, q.period = src.metric, src.company, src.kind, src.period
             q.qualifier = q.qualifier or src.qualifier
         if q.metric == "growth" and q.growth_sign < 0:
@@ -1028,7 +1107,7 @@ def _describe(
 def _assign_periods(qs: list[_Quantity], ctx: _Context, pub: datetime | None, clause, between) -> None:
     periods = ctx.periods
     if periods:
-        sources = [q for q in qs if q.converts < 0]
+        sources = [q for q in qs if q.converts is None]
         claimed: dict[int, _Quantity] = {}
         for p in periods:
             for q in sources:
@@ -1055,12 +1134,20 @@ def _assign_periods(qs: list[_Quantity], ctx: _Context, pub: datetime | None, cl
             if best is not None:
                 q.period = _resolve_period(best, pub, q.kind, sentence_year)
     for q in qs:
-        if 0 <= q.shares_period_with < len(qs):
-            other = qs[q.shares_period_with]
+        other = q.linked
+        if other is not None:
             if not q.period:
                 q.period = other.period
             elif not other.period:
                 other.period = q.period
+
+
+def _follows_change(before: tuple[str, ...]) -> bool:
+    """", up 35%", ", down by 5%": a change written after the figure it changes."""
+    words = list(before[-3:])
+    if words and words[-1] == "by":
+        words.pop()
+    return len(words) >= 2 and words[-1] in ("up", "down") and words[-2].endswith(",")
 
 
 def _is_money(q: _Quantity) -> bool:
@@ -1068,22 +1155,30 @@ def _is_money(q: _Quantity) -> bool:
 
 
 def _nearest(q, cues, table, visible, clause, between, max_distance=1e9):
-    """The cue group nearest the quantity among those ``table`` knows, or None."""
+    """The cue group nearest the quantity among those ``table`` knows, or None.
+
+    Distance is in characters, plus 40 when another figure stands between and 25 when the cue
+    is in another clause.
+    """
     best, best_score = None, max_distance
+    q_clause = clause(q.start)
     for cs, ce, group in cues:
-        if group not in table or not visible(cs, q):
+        if group not in table:
             continue
         if ce <= q.start:
             gap = q.start - ce
-            crossed = between(ce, q.start, q)
         elif cs >= q.end:
             gap = cs - q.end
-            crossed = between(q.end, cs, q)
         else:
-            gap, crossed = 0, False
-        score = gap + (40 if crossed else 0) + (25 if clause(cs) != clause(q.start) else 0)
-        if score < best_score:
-            best, best_score = group, score
+            gap = 0
+        if gap >= best_score or not visible(cs, q):
+            continue
+        if clause(cs) != q_clause:
+            gap += 25
+        if gap and gap < best_score and (between(ce, q.start, q) if ce <= q.start else between(q.end, cs, q)):
+            gap += 40
+        if gap < best_score:
+            best, best_score = group, gap
     return best
 
 
@@ -1116,7 +1211,7 @@ def _metric(text, q: _Quantity, ctx: _Context, visible, clause, between) -> str:
         return _MONEY_METRICS[group] if group else "other"
     if q.head in _METRIC_OF_HEAD:
         return _METRIC_OF_HEAD[q.head]
-    if unit == "stores":
+    if unit in ("stores", "rides", "customers"):
         return "other"
     group = _nearest(q, cues, _COUNT_METRICS, visible, clause, between)
     return _COUNT_METRICS[group] if group else "other"
@@ -1169,6 +1264,10 @@ def _company_at(ments: list[_Mention], pos: int) -> bool:
     return any(pos <= m.start <= pos + 5 for m in ments)
 
 
+def _outsider_before(ments: list[_Mention], pos: int) -> bool:
+    return any(not m.resolved and pos - 2 <= m.end <= pos for m in ments)
+
+
 # =========================================================================== owners
 
 
@@ -1185,8 +1284,9 @@ def _mentions_by_sentence(
         i = bisect_right(starts, start) - 1
         if i < 0 or start >= order[i].end:
             return
-        possessive = text[end - 2:end] in ("'s", "’s") or text[end:end + 1] in ("'", "’")
-        mention = _Mention(start, end, company, resolved, possessive)
+        possessive = text[end - 1:end] in ("'", "’") or text[end - 2:end] in ("'s", "’s") or text[end:end + 1] in ("'", "’")
+        mention = _Mention(start, end, company, resolved, possessive,
+                           compared=_COMPARED_BEFORE.search(text, max(0, start - 24), start) is not None)
         if not resolved:
             mention.eligible = not _is_source(text, start, end)
         found.setdefault(i, []).append(mention)
@@ -1225,18 +1325,18 @@ def _is_source(text: str, start: int, end: int) -> bool:
 def _subject(text: str, ments: list[_Mention]) -> str:
     """The company a sentence is about: its first company that can own figures."""
     for m in ments:
-        if m.eligible:
+        if m.eligible and not m.compared:
             return _apposition(text, m, ments).company
     return ""
 
 
 def _apposition(text: str, m: _Mention, candidates: list[_Mention]) -> _Mention:
     """"Xiaomi's rival Tesla", "Samsung's battery unit Samsung SDI": the second one."""
+    if not m.possessive:
+        return m
     for other in candidates:
         if other.start >= m.end and other.eligible and other.start - m.end <= 40:
-            if _APPOSITION_GAP.fullmatch(text, m.end, other.start) or (
-                m.possessive and _APPOSITION_GAP.fullmatch(text, m.end - 2, other.start)
-            ):
+            if _APPOSITION_GAP.fullmatch(text, m.end, other.start):
                 return other
             break
     return m
@@ -1247,8 +1347,12 @@ def _owner(text, sentence, q: _Quantity, ments, last_subject, visible, region, c
     before = [m for m in candidates if m.end <= q.start]
     if before:
         m = before[-1]
-        if m.possessive and _POSSESSIVE_GAP.fullmatch(text, m.end, q.start):
+        if (m.possessive and _POSSESSIVE_GAP.fullmatch(text, m.end, q.start)) or _ADJACENT_GAP.fullmatch(
+            text, m.end, q.start
+        ):
             return m.company
+    candidates = [m for m in candidates if not m.compared]
+    before = [m for m in before if not m.compared]
     r = region(q.start)
     if r is not None:
         inside = [m for m in before if r[0] <= m.start < r[1]]

@@ -11,7 +11,9 @@ assembles them into its compiled patterns.
 
 from __future__ import annotations
 
+import math
 import re
+from functools import lru_cache
 
 # --------------------------------------------------------------------------- numbers
 
@@ -62,14 +64,14 @@ def parse_number(text: str) -> float | None:
 
     Returns None when the text is not a number this module reads.
     """
+    if text[:1].isdigit():
+        try:
+            return float(text.replace(",", ""))
+        except ValueError:
+            return None
     t = text.strip().lower()
     if not t:
         return None
-    if t[0].isdigit():
-        try:
-            return float(t.replace(",", ""))
-        except ValueError:
-            return None
     t = re.sub(r"\s+", " ", t)
     if t in _ARTICLES:
         return _ARTICLES[t]
@@ -83,6 +85,20 @@ def parse_number(text: str) -> float | None:
     return None
 
 
+def scaled(value: float, factor: float) -> float:
+    """``value * factor`` without binary noise: 32.8 billion is 32800000000.0, not ...99.999996.
+
+    Scales are powers of ten, so the product is read back from its decimal form.
+    """
+    if factor == 1.0:
+        return value
+    exponent = math.log10(factor)
+    if exponent.is_integer():
+        return float(f"{value!r}e{int(exponent)}")
+    return value * factor
+
+
+@lru_cache(maxsize=256)
 def scale_factor(text: str) -> float:
     """The multiplier of a scale suffix ("billion" → 1e9, "bn" → 1e9, "hundred thousand" → 1e5).
 
