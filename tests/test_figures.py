@@ -52,6 +52,7 @@ _ALIASES = [
     ("Counterpoint Research", "Counterpoint Research", "Counterpoint Research", False),
     ("Canalys", "Canalys", "Canalys", False),
     ("China Passenger Car Association", "China Passenger Car Association", "CPCA", False),
+    ("StarPlus Energy", "StarPlus Energy", "StarPlus Energy", False),
     ("Reuters", "Reuters", "Reuters", False),
     ("CnEVPost", "CnEVPost", "CnEVPost", False),
 ]
@@ -226,6 +227,32 @@ def test_unit_nouns(noun, unit, metric):
     assert (f.value, f.unit, f.metric) == (289000, unit, metric)
 
 
+@pytest.mark.parametrize(
+    ("text", "value", "unit", "metric"),
+    [
+        ("Waymo reports more than 100,000 paid rides a week.", 100000, "rides", "other"),
+        ("Samsung Electronics sold about 1.5 million OLED televisions last year.", 1.5e6, "units", "units_sold"),
+        ("Xiaomi said 240,000 customers had confirmed orders for its YU7.", 240000, "orders", "orders"),
+        ("Xiaomi counts 240,000 customers in Europe.", 240000, "customers", "other"),
+        ("Xiaomi opened 20 new Mi Home stores in Jakarta.", 20, "stores", "other"),
+        ("Roughly two thousand people at Apple were assigned to the car team.", 2000, "people", "employees"),
+    ],
+)
+def test_more_unit_nouns(text, value, unit, metric):
+    f = one(text)
+    assert (f.value, f.unit, f.metric) == (value, unit, metric)
+
+
+def test_an_elliptical_store_count_keeps_the_unit():
+    _, total = figures_of("Xiaomi opened 20 new Mi Home stores in Jakarta, taking its total in Indonesia to 150.")
+    assert (total.value, total.unit, total.company) == (150, "stores", "Xiaomi")
+
+
+def test_a_hyphenated_designation_is_not_a_count():
+    assert figures_of("Samsung SDI said its 46-series cylindrical cells are now in mass production.") == []
+    assert one("Xiaomi set a 350,000-unit target.").unit == "units"
+
+
 def test_a_bare_count_takes_its_unit_from_a_volume_word_nearby():
     orders, deliveries = figures_of("Orders reached 240,000 in a day. Deliveries passed 500,000.")
     assert (orders.value, orders.unit, orders.metric, orders.surface) == (240000, "orders", "orders", "240,000")
@@ -307,6 +334,18 @@ def test_a_revision_from_one_value_to_another_is_two_figures_of_the_same_kind():
         300000, "units", "300,000", 350000, "350,000 units")
     for f in (old, new):
         assert (f.metric, f.kind, f.period, f.company, f.value_high) == ("deliveries", "target", "2025", "Xiaomi", None)
+
+
+def test_a_range_may_write_its_unit_twice():
+    f = one("The YU7 is priced from 253,500 yuan to 329,900 yuan.")
+    assert (f.value, f.value_high, f.unit, f.surface) == (253500, 329900, "CNY", "253,500 yuan to 329,900 yuan")
+    g = one("Contract prices for DRAM are expected to rise by 8% to 13% in the fourth quarter.")
+    assert (g.value, g.value_high, g.unit, g.kind) == (8, 13, "percent", "forecast")
+
+
+def test_a_change_then_a_level_is_not_a_range():
+    cut, level = figures_of("Xiaomi cut the SU7's starting price by 10,000 yuan to 205,900 yuan.")
+    assert (cut.value, cut.value_high, level.value) == (10000, None, 205900)
 
 
 def test_a_range_verb_before_from_makes_a_range():
@@ -465,6 +504,35 @@ def test_a_company_compared_with_owns_no_figure():
 def test_an_elliptical_count_takes_the_unit_of_the_count_before_it():
     _, second = figures_of("The YU7 drew 200,000 firm orders in three minutes, and more than 240,000 within 18 hours.")
     assert (second.value, second.unit, second.metric, second.qualifier) == (240000, "orders", "orders", "over")
+
+
+def test_a_company_after_the_figure_owns_it_as_speaker_or_after_at_but_not_as_object():
+    assert one("Deliveries hit 40,000 cars in October, Xiaomi said.").company == "Xiaomi"
+    assert one("Revenue rose 30% at Xiaomi.").company == "Xiaomi"
+    assert one("Memory chip prices rose 15% in the third quarter, lifting Samsung Electronics.").company == ""
+
+
+def test_only_a_company_near_the_start_of_a_sentence_is_referred_back_to():
+    _, orders = figures_of(
+        "Xiaomi priced the SU7 at 215,900 yuan. That is below the cheapest Tesla Model 3 sold in China. "
+        "Within 27 minutes, the company said, it had taken more than 50,000 firm orders."
+    )
+    assert (orders.value, orders.company) == (50000, "Xiaomi")
+
+
+def test_a_counterparty_owns_a_figure_only_when_nothing_else_can():
+    f = one("Samsung Electro-Mechanics supplies Tesla. The business it won from Tesla is worth about 1 trillion won.")
+    assert f.company == "Samsung Electro-Mechanics"
+    assert one("Samsung Display will ship 500,000 panels to Xiaomi.").company == "Samsung Display"
+
+
+def test_a_definite_description_refers_to_the_company_it_described():
+    f = one(
+        "Samsung SDI builds plants through StarPlus Energy, their joint venture in Indiana. "
+        "The venture's first plant is designed to make 33 gigawatt-hours of cells a year.",
+        products={},
+    )
+    assert (f.value, f.unit, f.kind) == (33, "GWh", "target")
 
 
 def test_a_company_in_a_which_clause_does_not_own_the_main_figure():

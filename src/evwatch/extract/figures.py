@@ -8,7 +8,8 @@ What counts as a figure
     Amounts of money with their currency ("US$4.5bn", "32.7 billion yuan", "₩1.2tn", "€300m",
     "HK$10 billion", "5 billion dollars"), percentages ("15%", "30 percent", "20pc", "3 percentage
     points"), counts with a unit noun ("350,000 units", "40,000 SU7 sedans", "289,000 firm
-    orders", "1,400 workers", "33 GWh"), multiples ("three times faster", "3x", "twofold") and
+    orders", "1,400 workers", "20 new Mi Home stores", "100,000 paid rides", "33 GWh"; customers
+    who ordered count as orders), multiples ("three times faster", "3x", "twofold") and
     bare counts next to a volume word ("deliveries reached 240,000", "a target of 350,000").
     Digits, "350k", "1.2m" and spelled numbers before a scale, "percent" or "times" ("seven
     thousand", "a million", "half a million", "three times") are read. "Tens of thousands",
@@ -16,15 +17,16 @@ What counts as a figure
     value to compare.
     Not figures: years, dates ("March 28", "28 March 2025"), times ("10:30"), ages ("aged 55",
     "55-year-old"), durations ("seven years", "18 hours"), product specifications ("101 kWh",
-    "800 km"), model numbers and process nodes ("SU7", "Galaxy S25", "GTX 1660", "3nm", "5G",
-    "4K"), phone numbers, ordinals, weights ("243 pounds"), head counts that are no workforce
+    "800 km"), model numbers, designations and process nodes ("SU7", "Galaxy S25", "GTX 1660",
+    "46-series cells", "3nm", "5G", "4K"), phone numbers, ordinals, weights ("243 pounds"), head counts that are no workforce
     ("28 people were quarantined") and page furniture ("Page 2 of 3", "3 min read", "12
     comments", "© 2025").
 
 Normalisation
     ``value`` is the number times its scale ("$4.5 billion" → 4.5e9); a range
     ("300,000 to 350,000", "between 300,000 and 350,000", "$4-5 billion") keeps its low end in
-    ``value`` and its high end in ``value_high``. ``unit`` is an ISO currency, "units" (vehicles,
+    ``value`` and its high end in ``value_high``; a range may write its unit twice ("253,500 yuan
+    to 329,900 yuan", "rise by 8% to 13%"). ``unit`` is an ISO currency, "units" (vehicles,
     cars, phones, panels ...), "orders", "people", "stores", "GWh", "percent",
     "percentage points" or "x". A change ("fell 12%", "down 78%") is a ``growth`` figure with a
     negative value. "¥" reads as CNY unless the sentence names the yen or Japan.
@@ -49,14 +51,19 @@ Owner (``company``)
     nearest one before it; the first company of the figure's clause (clauses split at "while",
     "but", "after", "up from", ";" ...), passing from a possessive company to the company named
     right after it ("Xiaomi's rival Tesla", "Samsung Electronics' Harman unit"); the nearest
-    company elsewhere in the sentence. A product name ("SU7", "YU7", from ``products``) stands for
-    its maker. A company named as the thing compared with ("cheaper than Tesla's Model Y") owns
-    no figure but one written right after it. Research firms, brokers and media that only report
+    company before it elsewhere in the sentence; a company after the figure only as the speaker
+    or after at/for/of/by ("..., Xiaomi said", "rose 30% at Xiaomi"; not "lifting Samsung").
+    A product name ("SU7", "YU7", from ``products``) stands for its maker. A company named as the
+    thing compared with ("cheaper than Tesla's Model Y", "below the cheapest Tesla Model 3") owns
+    no figure but one written right after it; a counterparty ("won from the US carmaker",
+    "supply to Xiaomi") owns one only when nothing else can. Research firms, brokers and media that only report
     or forecast the number ("according to Canalys", "Analysts at Citi", ", Counterpoint Research
     said", "CnEVPost put the figure at") are never owners; this is decided for unresolved mentions
     only, since catalogue companies do not act as sources. A sentence without an owner continues
-    the previous sentence's subject when it refers back to it ("It", "Its", "the company", "the
-    carmaker", "The segment", "The standard version" ...); otherwise the owner is "".
+    the previous subject when it refers back to it ("It", "Its", "the company", "the carmaker",
+    "The segment", "The standard version" ...): the company a definite description names ("The
+    venture" after "StarPlus Energy, their joint venture"), else the last company that stood near
+    the start of a sentence; otherwise the owner is "".
 
 Period
     The period expression nearest the figure in its sentence that no other figure claims (a period
@@ -419,9 +426,25 @@ _POSSESSIVE_GAP = re.compile(r"(?:'s|’s|'|’)?\s+(?:[A-Za-z][\w&-]*\s+){0,4}"
 _ADJACENT_GAP = re.compile(r"\s*:?\s+")
 # A company named as the thing compared with ("cheaper than Tesla's Model Y") owns no figure
 # but one written right after it.
-_COMPARED_BEFORE = re.compile(
-    r"\b(?:than|versus|vs\.?|compared\s+(?:with|to)|against|unlike|like|such\s+as)\s+(?:the\s+)?\Z"
+_COMPARISON_WORDS = frozenset({"than", "below", "above", "versus", "vs", "vs.", "against", "unlike", "like"})
+_COMPARISON_PAIRS = frozenset({("compared", "with"), ("compared", "to"), ("such", "as")})
+# A company that a deal comes from or goes to is a counterparty ("won from the US carmaker",
+# "supply batteries to Xiaomi"); it owns a figure only when nothing else can.
+_COUNTERPARTY_WORDS = frozenset({"from", "to"})
+# A company that follows a figure owns it when it is named as the speaker or with at/for/of/by
+# ("..., Xiaomi said", "revenue rose 30% at Xiaomi"), not as an object ("lifting Samsung").
+_OWNER_AFTER_BEFORE = re.compile(r"\b(?:at|for|of|by)\s+(?:the\s+)?\Z")
+_OWNER_AFTER_AFTER = re.compile(
+    r"(?:'s|’s)?\s+(?:said|says|reported|reports|announced|added|told|noted|confirmed|disclosed)\b"
 )
+# "StarPlus Energy, their joint venture": what a later "the venture" refers to.
+_DESCRIBED_AFTER = re.compile(
+    r",\s+(?:their|its|his|her|a|an|the)\s+(?:[\w-]+\s+){0,3}?(?P<noun>venture|unit|affiliate|subsidiary|carmaker|"
+    r"automaker|maker|supplier|company|firm|group|brand|start-?up|partner|division|arm)s?\b"
+)
+_ANAPHOR_HEAD = re.compile(r"(?:[\w-]+\s+){0,3}?(?P<noun>[\w-]+?)(?:'s|’s)?\Z")
+# A sentence's subject stands near its start ("Samsung SDI said", "In the US, Samsung SDI ...").
+_SUBJECT_LEAD = re.compile(r"(?:\S+\s+){0,4}|[^.;:]{0,80},\s+")
 _APPOSITION_GAP = re.compile(r"(?:'s|’s|'|’)?\s+(?:[A-Za-z][\w&-]*\s+){0,3}")
 _SOURCE_BEFORE = re.compile(
     r"\b(?:[Aa]ccording\s+to|[Dd]ata\s+from|[Ff]igures\s+from|[Ee]stimates?\s+(?:by|from)"
@@ -494,6 +517,7 @@ class _Mention:
     possessive: bool
     eligible: bool = True
     compared: bool = False       # "than Tesla": owns only a figure right after it
+    counterparty: bool = False   # "from Tesla", "to Xiaomi"
 
 
 @dataclass(slots=True, eq=False)
@@ -556,6 +580,7 @@ def extract_figures(
     pub = article.published_at
     figures: list[Figure] = []
     last_subject = ""
+    described: dict[str, str] = {}
     for i, sentence in enumerate(order):
         ments = mentions.get(i, [])
         sentence_atoms = by_sentence.get(i)
@@ -563,11 +588,13 @@ def extract_figures(
             quantities = _read_quantities(text, sentence, sentence_atoms)
             if quantities:
                 ctx = _read_context(text, low, sentence, years)
-                _describe(text, sentence, quantities, ments, last_subject, pub, ctx)
+                _describe(text, sentence, quantities, ments, last_subject, described, pub, ctx)
                 figures.extend(_figure(article, sentence, q) for q in quantities)
-        subject = _subject(text, ments)
-        if subject:
-            last_subject = subject
+        if ments:
+            subject = _subject(text, sentence, ments)
+            if subject:
+                last_subject = subject
+            _descriptions(text, ments, described)
     return figures
 
 
@@ -636,13 +663,15 @@ def _read_quantities(text: str, sentence: Sentence, atoms: list[re.Match[str]]) 
             a.unit, a.head = b.unit, b.head
             if not a.scaled and b.scaled and a.lo_raw < 1000 and b.lo_raw:
                 a.value = scaled(a.value, b.value / b.lo_raw)
-    # "253,500 yuan to 329,900 yuan", "8% to 13%": a range that writes its unit twice.
+    # "253,500 yuan to 329,900 yuan", "rise by 8% to 13%": a range that writes its unit twice.
+    # After a change word the second value must stay close: "cut by 10,000 yuan to 205,900
+    # yuan" is a change and a new level.
     merged: list[_Quantity] = []
     for q in out:
         a = merged[-1] if merged else None
         if (a is not None and a.unit and a.unit == q.unit and a.high is None and q.high is None
                 and not a.from_before and q.value > a.value and _TO_GAP.fullmatch(text, a.end, q.start)
-                and not (a.before and a.before[-1] in _CHANGE_WORDS)):
+                and not (a.before and a.before[-1] in _CHANGE_WORDS and q.value > 3 * a.value)):
             a.high, a.end = q.value, q.end
             continue
         merged.append(q)
@@ -1008,6 +1037,7 @@ def _describe(
     qs: list[_Quantity],
     ments: list[_Mention],
     last_subject: str,
+    described: dict[str, str],
     pub: datetime | None,
     ctx: _Context,
 ) -> None:
@@ -1090,7 +1120,7 @@ def _describe(
             mention.eligible = False
     for q in qs:
         if q.converts is None:
-            q.company = _owner(text, sentence, q, ments, last_subject, visible, region, clause)
+            q.company = _owner(text, sentence, q, ments, last_subject, described, visible, region, clause)
 
     _assign_periods(qs, ctx, pub, clause, between)
     for q in qs:
@@ -1285,8 +1315,10 @@ def _mentions_by_sentence(
         if i < 0 or start >= order[i].end:
             return
         possessive = text[end - 1:end] in ("'", "’") or text[end - 2:end] in ("'s", "’s") or text[end:end + 1] in ("'", "’")
-        mention = _Mention(start, end, company, resolved, possessive,
-                           compared=_COMPARED_BEFORE.search(text, max(0, start - 24), start) is not None)
+        window = text[max(0, start - 40):start]
+        words = window.split()[-4:] if window[-1:].isspace() else []
+        mention = _Mention(start, end, company, resolved, possessive, compared=_compared(words),
+                           counterparty=not possessive and _counterparty(words))
         if not resolved:
             mention.eligible = not _is_source(text, start, end)
         found.setdefault(i, []).append(mention)
@@ -1301,6 +1333,9 @@ def _mentions_by_sentence(
                 add(m.start(), m.end(), names[m.group(0)], True)
     for ments in found.values():
         ments.sort(key=lambda x: x.start)
+        for a, b in zip(ments, ments[1:]):     # "than Tesla's Model Y": the product is compared too
+            if a.compared and 0 <= b.start - a.end <= 3:
+                b.compared = True
     return found
 
 
@@ -1322,12 +1357,23 @@ def _is_source(text: str, start: int, end: int) -> bool:
     return bool(_TRAILING_SAYS_BEFORE.search(text, max(0, start - 8), start) and _TRAILING_SAYS_AFTER.match(text, end))
 
 
-def _subject(text: str, ments: list[_Mention]) -> str:
-    """The company a sentence is about: its first company that can own figures."""
+def _subject(text: str, sentence: Sentence, ments: list[_Mention]) -> str:
+    """The company a sentence is about: its first company that can own figures, if it stands
+    near the start of the sentence ("That is below the cheapest Tesla" is not about Tesla)."""
     for m in ments:
-        if m.eligible and not m.compared:
-            return _apposition(text, m, ments).company
+        if m.eligible and not m.compared and not m.counterparty:
+            if _SUBJECT_LEAD.fullmatch(text, sentence.start, m.start):
+                return _apposition(text, m, ments).company
+            return ""
     return ""
+
+
+def _descriptions(text: str, ments: list[_Mention], described: dict[str, str]) -> None:
+    """Remember what the sentence calls its companies ("StarPlus Energy, their joint venture")."""
+    for m in ments:
+        found = _DESCRIBED_AFTER.match(text, m.end)
+        if found:
+            described[found.group("noun").lower()] = m.company
 
 
 def _apposition(text: str, m: _Mention, candidates: list[_Mention]) -> _Mention:
@@ -1342,7 +1388,7 @@ def _apposition(text: str, m: _Mention, candidates: list[_Mention]) -> _Mention:
     return m
 
 
-def _owner(text, sentence, q: _Quantity, ments, last_subject, visible, region, clause) -> str:
+def _owner(text, sentence, q: _Quantity, ments, last_subject, described, visible, region, clause) -> str:
     candidates = [m for m in ments if m.eligible and visible(m.start, q)]
     before = [m for m in candidates if m.end <= q.start]
     if before:
@@ -1351,8 +1397,9 @@ def _owner(text, sentence, q: _Quantity, ments, last_subject, visible, region, c
             text, m.end, q.start
         ):
             return m.company
-    candidates = [m for m in candidates if not m.compared]
-    before = [m for m in before if not m.compared]
+    counterparties = [m for m in candidates if m.counterparty and not m.compared]
+    candidates = [m for m in candidates if not m.compared and not m.counterparty]
+    before = [m for m in before if not m.compared and not m.counterparty]
     r = region(q.start)
     if r is not None:
         inside = [m for m in before if r[0] <= m.start < r[1]]
@@ -1366,17 +1413,48 @@ def _owner(text, sentence, q: _Quantity, ments, last_subject, visible, region, c
     first = next((m for m in in_clause if m.end <= q.start), None)
     if first is not None:
         return _apposition(text, first, in_clause).company
-    after = next((m for m in in_clause if m.start >= q.end), None)
+    after = next((m for m in in_clause if m.start >= q.end and _owns_from_after(text, m)), None)
     if after is not None:
         return after.company
     if before:
         return before[-1].company
-    later = [m for m in candidates if m.start >= q.end]
+    later = [m for m in candidates if m.start >= q.end and _owns_from_after(text, m)]
     if later:
         return later[0].company
-    if last_subject and _ANAPHOR.search(text, sentence.start, sentence.end):
-        return last_subject
-    return ""
+    anaphor = _ANAPHOR.search(text, sentence.start, sentence.end)
+    if anaphor is not None:
+        head = _ANAPHOR_HEAD.search(anaphor.group(0))
+        noun = head.group("noun").lower() if head else ""
+        if noun in described:
+            return described[noun]
+        if last_subject:
+            return last_subject
+    return counterparties[0].company if counterparties else ""
+
+
+def _compared(words: list[str]) -> bool:
+    """"than Tesla", "below the cheapest Tesla": a comparison word, then at most three
+    lower-case words ("the", adjectives), right before the mention."""
+    for k in range(1, min(4, len(words)) + 1):
+        word = words[-k].lower()
+        if word in _COMPARISON_WORDS:
+            return True
+        if k < len(words) and (words[-k - 1].lower(), word) in _COMPARISON_PAIRS:
+            return True
+        if not words[-k].islower():
+            return False
+    return False
+
+
+def _counterparty(words: list[str]) -> bool:
+    """"from Tesla", "to the US carmaker"."""
+    if words and words[-1].lower() == "the":
+        words = words[:-1]
+    return bool(words) and words[-1].lower() in _COUNTERPARTY_WORDS
+
+
+def _owns_from_after(text: str, m: _Mention) -> bool:
+    return bool(_OWNER_AFTER_AFTER.match(text, m.end) or _OWNER_AFTER_BEFORE.search(text, max(0, m.start - 12), m.start))
 
 
 # =========================================================================== period values
