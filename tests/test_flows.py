@@ -55,8 +55,10 @@ def test_serve_builds_a_scheduled_deployment_with_one_run_at_a_time(tmp_path: Pa
     from evwatch.config import load_settings
     from flows.serve import deployments
 
-    config = write_config(tmp_path, settings="schedule: {interval_minutes: 30}\n")
+    config = write_config(tmp_path, settings="schedule: {interval_minutes: 30, digest_cron: '0 6 * * 1-5'}\n")
     built = deployments(load_settings(config, env={}))
     pipeline = next(d for d in built if d.name == "evwatch-scheduled")
     assert pipeline.schedules[0].schedule.interval.total_seconds() == 30 * 60
     assert pipeline.concurrency_limit == 1
+    digest = next(d for d in built if d.name == "evwatch-daily-digest")
+    assert digest.schedules[0].schedule.cron == "0 6 * * 1-5"

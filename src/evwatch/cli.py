@@ -337,7 +337,7 @@ def digest(
         messages = send_digest(warehouse, settings, period=timedelta(hours=hours))
         warehouse.publish_snapshot()
         if not messages:
-            console.print(f"Nothing new in the last {hours} hours: no digest sent.")
+            console.print(f"Nothing new since the last digest (looking back at most {hours} hours): no digest sent.")
         for message in messages:
             console.print(message.text, markup=False)
 

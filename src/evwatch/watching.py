@@ -149,13 +149,17 @@ def _digest_changes(conn, watch: Watch, start: datetime, end: datetime) -> list[
 
 def send_digest(warehouse: Warehouse, settings: Settings, *, now: Clock = _utc_now, period: timedelta = timedelta(days=1),
                 out: TextIO | None = None) -> list[RenderedMessage]:
-    """Render the last period's digest of every watch (context items included), queue it once
-    per period, and deliver it. Nothing is sent for a watch with nothing new."""
+    """Render the digest of every watch (context items included) and deliver it.
+
+    A digest covers the changes since the watch's previous digest (at most ``period`` back), so
+    each change is in exactly one digest however often it runs. Nothing is sent for a watch with
+    nothing new."""
     end = now()
-    start = end - period
     rendered = []
     for watch in load_watches(settings.watches_file):
         with warehouse.write() as conn:
+            previous = outbox.last_digest_end(conn, watch.name)
+            start = max(end - period, previous) if previous is not None else end - period
             changes = _digest_changes(conn, watch, start, end)
         if not changes:
             continue

@@ -47,7 +47,9 @@ MONTHS_AND_DAYS = frozenset(
 )
 
 # A run of capitalised words (possibly joined by "&"), the candidates for unresolved organisations.
-_CAP_RUN = re.compile(r"(?<![\w&.])[A-Z][\w&.\-]*(?:[ ](?:&[ ])?[A-Z][\w&.\-]*)*")
+# It starts with its first letter and checks what precedes it afterwards, so that ``re`` skips to
+# capitals at C speed (a pattern that starts with a lookbehind is tried at every position).
+_CAP_RUN = re.compile(r"[A-Z](?<![\w&.][A-Z])[\w&.\-]*(?:[ ](?:&[ ])?[A-Z][\w&.\-]*)*")
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9&]{1,4}")
 _CAMEL = re.compile(r"[A-Z][a-z]+[A-Z]\w*")
 _NOUN_BEFORE = re.compile(
@@ -55,6 +57,13 @@ _NOUN_BEFORE = re.compile(
     r"subsidiary|brand|called|named|analysts? at|research firm|consultancy|investor|fund|lender|"
     r"joint venture|venture|affiliate|peer|competitor)\s+$",
     re.IGNORECASE,
+)
+# The words of _NOUN_BEFORE, for a test with str.endswith (a search for "...\s+$" tries every
+# position of the window).
+_NOUN_ENDINGS = (
+    "startup", "start-up", "company", "firm", "supplier", "maker", "manufacturer", "rival", "partner",
+    "subsidiary", "brand", "called", "named", "analyst at", "analysts at", "consultancy", "investor",
+    "fund", "lender", "venture", "affiliate", "peer", "competitor",
 )
 _APPOSITION_AFTER = re.compile(
     r"^,\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,4}?(?:maker|company|firm|startup|start-up|supplier|manufacturer|"
@@ -77,9 +86,11 @@ class CompanyFinder:
         for company in catalogue.companies.values():
             heads.update(d.split()[-1] for d in company.descriptors)
         head_pattern = "|".join(sorted((re.escape(h) for h in heads), key=len, reverse=True))
+        # "\b[Tt]he ...", written to start with a character set so that re skips ahead at C speed.
         self._reference = re.compile(
-            rf"\b[Tt]he\s+((?:[\w.&’'-]+\s+){{0,4}}?)({head_pattern})\b(?!['’]s\b)"
+            rf"[Tt](?<!\w[Tt])he\s+((?:[\w.&’'-]+\s+){{0,4}}?)({head_pattern})\b(?!['’]s\b)"
         )
+        self._parsed: dict[tuple[str, str], tuple[str, str, str | None]] = {}
         self._country_words = sorted(catalogue.countries, key=len, reverse=True)
         all_aliases = {a for c in catalogue.companies.values() for a in (*c.aliases, *c.ambiguous_aliases)}
         all_aliases |= {a for p in catalogue.people.values() for a in p.aliases}
@@ -131,8 +142,15 @@ class CompanyFinder:
             return []
         antecedents = sorted((m for m in known if m.resolved), key=lambda m: m.char_start)
         found = []
+        parsed = self._parsed
         for match in self._reference.finditer(text):
-            country, city, descriptor = self._parse_reference(match.group(1), match.group(2))
+            key = match.groups()                  # the same few phrases recur: parse each once
+            reading = parsed.get(key)
+            if reading is None:
+                if len(parsed) > 50_000:
+                    parsed.clear()
+                reading = parsed[key] = self._parse_reference(*key)
+            country, city, descriptor = reading
             if descriptor is None:
                 continue
             for mention in reversed(antecedents):
@@ -232,13 +250,12 @@ class CompanyFinder:
                 found.append(mention)
         # Later mentions of a name already shown to be an organisation count too.
         for name in names:
-            for match in re.finditer(rf"(?<![\w&]){re.escape(name)}(?![\w&])", text):
-                if any(m.char_start <= match.start() < m.char_end for m in found):
+            for start, end in _whole_name(text, name):
+                if any(m.char_start <= start < m.char_end for m in found):
                     continue
-                if taken.overlaps(match.start(), match.end()):
+                if taken.overlaps(start, end):
                     continue
-                mention = self._mention(article, locator, name, name, match.start(),
-                                        _with_possessive(text, match.end()), False, "")
+                mention = self._mention(article, locator, name, name, start, _with_possessive(text, end), False, "")
                 if mention:
                     found.append(mention)
         return found
@@ -250,7 +267,7 @@ class CompanyFinder:
         if last in INDUSTRY_SUFFIXES and len(words) > 1:
             return True
         before = text[max(0, start - 40):start]
-        if _NOUN_BEFORE.search(before) and not at_sentence_start:
+        if not at_sentence_start and _noun_before(before):
             return True
         if _APPOSITION_AFTER.match(text, end, min(len(text), end + 80)):
             return True
@@ -283,15 +300,42 @@ _SENTENCE_OPENERS = frozenset(
 
 
 class _Spans:
-    """Sorted character spans with a fast overlap test."""
+    """Sorted character spans with a fast overlap test (against the eight spans starting last
+    before ``end``)."""
 
     def __init__(self, spans: list[tuple[int, int]]) -> None:
-        self._spans = sorted(spans)
-        self._starts = [s for s, _ in self._spans]
+        spans = sorted(spans)
+        self._starts = [s for s, _ in spans]
+        self._ends = [e for _, e in spans]
 
     def overlaps(self, start: int, end: int) -> bool:
         i = bisect_left(self._starts, end)
-        return any(e > start for _, e in self._spans[max(0, i - 8):i])
+        return i > 0 and max(self._ends[max(0, i - 8):i]) > start
+
+
+def _noun_before(before: str) -> bool:
+    """``_NOUN_BEFORE.search(before)``: a naming noun, then spaces, ends the window."""
+    if not before or not before[-1].isspace():
+        return False
+    if not before.isascii():
+        return _NOUN_BEFORE.search(before) is not None
+    return before.rstrip().lower().endswith(_NOUN_ENDINGS)
+
+
+def _whole_name(text: str, name: str):  # noqa: ANN202 - generator of spans
+    """Spans of ``name`` in ``text`` not inside a longer word or "&" name, left to right, like
+    ``re.finditer(r"(?<![\w&])NAME(?![\w&])")`` but with str.find."""
+    size = len(name)
+    at = text.find(name)
+    while at != -1:
+        end = at + size
+        before = text[at - 1] if at else " "
+        after = text[end] if end < len(text) else " "
+        if (before == "&" or before == "_" or before.isalnum()) or (after == "&" or after == "_" or after.isalnum()):
+            at = text.find(name, at + 1)
+            continue
+        yield at, end
+        at = text.find(name, end)
 
 
 def _strip_legal(words: list[str]) -> str:

@@ -1110,6 +1110,12 @@ def _describe(
         if q.converts is None:
             q.metric = _metric(text, q, ctx, visible, clause, between)
             q.kind = _kind(text, q, ctx, expect_forecast, visible, clause)
+    # "raised its delivery target from 300,000 to 350,000 vehicles, as orders ...": the two ends of
+    # a move in one unit measure the same thing, whatever cue word happens to sit nearer the second.
+    for q in qs:
+        link = q.linked
+        if link is not None and link.unit == q.unit and q.converts is None:
+            q.metric, q.kind = link.metric, link.kind
 
     # A head count is a figure only when it is a workforce ("28 people quarantined" is not).
     qs[:] = [q for q in qs if q.unit != "people" or q.metric == "employees"]

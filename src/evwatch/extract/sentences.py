@@ -14,6 +14,7 @@ Two interchangeable splitters produce the same ``Sentence`` records:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 
 from evwatch.extract.records import Sentence
@@ -33,26 +34,30 @@ _OPENERS = frozenset(
     "While After Before Meanwhile However Still Also Analysts Shares Sales Last Earlier Later Separately".split()
 )
 
+# A boundary starts with one of the characters of the first set, so that ``re`` skips the text
+# between boundaries at C speed (a pattern that starts with a group or a branch of groups is
+# tried at every position); the lookbehinds then choose the kind of boundary.
 _BOUNDARY = re.compile(
-    r"""(?P<end>[.!?]+["”’')\]]*)      # terminal punctuation, closing quotes or brackets
-        (?P<space>\s+)
-        (?=["“‘(\[]?[A-Z0-9\u00C0-\u024F\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])
-      | (?P<cjk>[。！？]+)
-      | (?P<nl>\n\s*)""",
+    r"""[.!?。！？\n]
+        (?: (?<=[.!?])(?P<end>[.!?]*["”’')\]]*)      # more terminal punctuation, closing quotes or brackets
+            (?P<space>\s+)
+            (?=["“‘(\[]?[A-Z0-9\u00C0-\u024F\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])
+          | (?<=[。！？])(?P<cjk>[。！？]*)
+          | (?<=\n)(?P<nl>\s*))""",
     re.VERBOSE,
 )
 _FIRST_WORD = re.compile(r"[\"“‘(\[]?([^\s,;:]+)")
+_WORD_BEFORE = re.compile(r"\S{1,12}\Z")          # the word before a period, at most 12 characters
+_INITIALS = re.compile(r"(?:[A-Z]\.)+[A-Z]")
 
 
 def _ends_sentence(text: str, match: re.Match[str]) -> bool:
-    if match.group("end") is None:
+    """Whether a boundary after terminal punctuation (not a line break or CJK) ends a sentence."""
+    end = match.start()
+    if text[end] != "." or match.group("end") or "\n" in match.group("space"):
         return True
-    if match.group("end") != "." or "\n" in match.group("space"):
-        return True
-    end = begin = match.start()
-    while begin > 0 and not text[begin - 1].isspace() and end - begin < 12:
-        begin -= 1
-    word = text[begin:end].lstrip("(\"“‘")
+    before = _WORD_BEFORE.search(text, max(0, end - 12), end)
+    word = before.group().lstrip("(\"“‘") if before else ""
     if not word:
         return True
     if len(word) == 1 and word.isalpha() and word.isupper():
@@ -61,7 +66,7 @@ def _ends_sentence(text: str, match: re.Match[str]) -> bool:
         return False
     if word in _MONTHS:
         return not text[match.end():match.end() + 1].isdigit()
-    if word in _MAY_END or re.fullmatch(r"(?:[A-Z]\.)+[A-Z]", word):
+    if word in _MAY_END or _INITIALS.fullmatch(word):
         nxt = _FIRST_WORD.match(text, match.end())
         return bool(nxt and nxt.group(1) in _OPENERS)
     return True
@@ -72,14 +77,15 @@ def split_sentences(text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        if not _ends_sentence(text, match):
-            continue
-        if match.group("nl") is not None:
+        kind = match.lastgroup              # "space" after terminal punctuation, "cjk" or "nl"
+        if kind == "nl":
             end = match.start()
-        elif match.group("cjk") is not None:
+        elif kind == "cjk":
             end = match.end()
-        else:
+        elif _ends_sentence(text, match):
             end = match.start("space")
+        else:
+            continue
         _append(sentences, text, start, end)
         start = match.end()
     _append(sentences, text, start, len(text))
@@ -92,7 +98,7 @@ def _append(sentences: list[Sentence], text: str, start: int, end: int) -> None:
     while end > start and text[end - 1].isspace():
         end -= 1
     if end > start:
-        sentences.append(Sentence(index=len(sentences), start=start, end=end, text=text[start:end]))
+        sentences.append(Sentence(len(sentences), start, end, text[start:end]))
 
 
 class SpacySplitter:
@@ -124,8 +130,6 @@ class SentenceLocator:
         self._starts = [s.start for s in sentences]
 
     def at(self, offset: int) -> Sentence | None:
-        from bisect import bisect_right
-
         i = bisect_right(self._starts, offset) - 1
         if i < 0:
             return None

@@ -264,6 +264,13 @@ def record_digest(conn: duckdb.DuckDBPyConnection, *, watch: str, period: tuple[
                                           "message_id": message_id, "created_at": naive_utc(now)}]) == 1
 
 
+def last_digest_end(conn: duckdb.DuckDBPyConnection, watch: str) -> datetime | None:
+    """Where the watch's previous digest stopped (UTC), so the next one starts there."""
+    rows = execute(conn, "SELECT max(period_end) FROM digests WHERE watch = ?", [watch])
+    end = rows[0][0] if rows else None
+    return end.replace(tzinfo=UTC) if end is not None else None
+
+
 def recent_alerts(conn: duckdb.DuckDBPyConnection, limit: int = 20) -> list[dict[str, Any]]:
     """The newest alerts with their status, attempts and last error, for ``evwatch alerts``."""
     cursor = conn.execute(query_text("alert_recent"), [limit])
