@@ -18,10 +18,11 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
-from evwatch.extract.catalogue import Catalogue, Company, NameHit
+from evwatch.extract.catalogue import Catalogue, Company
+from evwatch.extract.matching import NameHit
 from evwatch.extract.records import ArticleText, CompanyMention, Sentence
 from evwatch.extract.sentences import SentenceLocator
 
@@ -221,26 +222,32 @@ class CompanyFinder:
                        + [(m.char_start, m.char_end) for m in known])
         found: list[CompanyMention] = []
         names: set[str] = set()
+        stop_words = self._stop_words
+        sentences, sentence_starts = locator.sentences, locator.starts
         for match in _CAP_RUN.finditer(text):
-            start, end = match.start(), match.end()
+            start, end = match.span()
             if taken.overlaps(start, end):
                 continue
-            words = match.group().split(" ")
+            run = match.group()
+            if run in stop_words and " " not in run and run[-1] != ".":
+                continue                        # a lone common word: "The", "In", "EV", "Reuters"
+            words = run.split(" ")
             if words[-1].endswith(".") and words[-1] not in LEGAL_SUFFIXES:
                 words[-1] = words[-1].rstrip(".")
                 end = start + len(" ".join(words))
-            sentence = locator.at(start)
-            if sentence is None:
+            i = bisect_right(sentence_starts, start) - 1
+            if i < 0 or start >= sentences[i].end:
                 continue
+            sentence = sentences[i]
             # Capitalisation says nothing at a sentence start: drop a leading common word.
-            while words and (words[0] in self._stop_words or (start == sentence.start and len(words) > 1
-                                                              and words[0] in _SENTENCE_OPENERS)):
+            while words and (words[0] in stop_words or (start == sentence.start and len(words) > 1
+                                                        and words[0] in _SENTENCE_OPENERS)):
                 start += len(words[0]) + 1
                 words = words[1:]
-            if not words or any(w in MONTHS_AND_DAYS for w in words):
+            if not words or not MONTHS_AND_DAYS.isdisjoint(words):
                 continue
             name = _strip_legal(words)
-            if not name or name in self._stop_words or " ".join(words) in self._stop_words:
+            if not name or name in stop_words or " ".join(words) in stop_words:
                 continue
             if not self._is_organisation(text, start, end, words, at_sentence_start=start == sentence.start):
                 continue
@@ -266,14 +273,13 @@ class CompanyFinder:
             return True
         if last in INDUSTRY_SUFFIXES and len(words) > 1:
             return True
-        before = text[max(0, start - 40):start]
-        if not at_sentence_start and _noun_before(before):
+        if not at_sentence_start and _noun_before(text[max(0, start - 40):start]):
             return True
         if _APPOSITION_AFTER.match(text, end, min(len(text), end + 80)):
             return True
-        single = len(words) == 1
-        if single and (_ACRONYM.fullmatch(last) or _CAMEL.fullmatch(last)):
-            return bool(_ACTION_AFTER.match(text, end, min(len(text), end + 30)) or _SOURCE_BEFORE.search(before))
+        if len(words) == 1 and (_ACRONYM.fullmatch(last) or _CAMEL.fullmatch(last)):
+            return bool(_ACTION_AFTER.match(text, end, min(len(text), end + 30))
+                        or _SOURCE_BEFORE.search(text[max(0, start - 40):start]))
         return False
 
     # ---- helpers ---------------------------------------------------------------------------------
@@ -304,13 +310,18 @@ class _Spans:
     before ``end``)."""
 
     def __init__(self, spans: list[tuple[int, int]]) -> None:
-        spans = sorted(spans)
+        spans.sort()
         self._starts = [s for s, _ in spans]
-        self._ends = [e for _, e in spans]
+        ends = [e for _, e in spans]
+        # _reach[i]: the furthest end among the eight spans before span i (the last one's end
+        # when the spans do not nest, the usual case).
+        if all(a <= b for a, b in zip(ends, ends[1:])):
+            self._reach = [-1, *ends]
+        else:
+            self._reach = [-1] + [max(ends[max(0, i - 8):i]) for i in range(1, len(ends) + 1)]
 
     def overlaps(self, start: int, end: int) -> bool:
-        i = bisect_left(self._starts, end)
-        return i > 0 and max(self._ends[max(0, i - 8):i]) > start
+        return self._reach[bisect_left(self._starts, end)] > start
 
 
 def _noun_before(before: str) -> bool:

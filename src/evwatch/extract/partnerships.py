@@ -33,10 +33,12 @@ How a sentence becomes mentions:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from evwatch.extract.catalogue import Catalogue, NameHit, TermHit
+from evwatch.extract.catalogue import Catalogue
+from evwatch.extract.matching import Cues, NameHit, TermHit
 from evwatch.extract.records import ArticleText, CompanyMention, PartnershipMention, PersonMention, Sentence
 
 RELATION_ORDER = (
@@ -113,6 +115,25 @@ _COORDINATION = re.compile(
 )
 _VENTURE_BEFORE = _cue(r"joint venture\s+$|venture\s+$")
 
+# Labels of the cue patterns whose anchors the Extractor's TermIndex finds in one pass over the
+# article (see ``cue_patterns``): a pattern runs only on a clause that holds one of its anchors.
+_RELATION_LABEL = {relation: f"relation:{relation}" for relation in RELATION_ORDER}
+_STAGE_LABEL = {stage: f"stage:{stage}" for stage in STAGE_ORDER}
+
+
+def cue_patterns() -> dict[str, re.Pattern[str]]:
+    """The patterns this module runs on clauses and sentences, by cue label."""
+    return {
+        **{_RELATION_LABEL[r]: RELATION_CUES[r] for r in RELATION_ORDER},
+        **{_STAGE_LABEL[s]: STAGE_CUES[s] for s in STAGE_ORDER},
+        "weak_supply": _WEAK_SUPPLY,
+        "pair_reference": _PAIR_REFERENCE,
+        "clause_break": _CLAUSE_BREAK,
+        "supply_active": _SUPPLY_ACTIVE,
+        "use_verb": _USE_VERB,
+        "supply_from_verb": _SUPPLY_FROM_VERB,
+    }
+
 _SUPPLY_ACTIVE = _cue(r"\b(?:suppl(?:y|ies|ied|ying)(?! (?:deals?|agreements?|contracts?|chains?|talks|pacts?|"
                       r"partners?|relationships?|orders?|arrangements?|issues?|shortages?)\b)|provid(?:e|es|ed|ing)|ship(?:s|ped|ping)?|sell(?:s|ing)?|sold|"
                       r"pitch(?:es|ed|ing)?|make|makes|making|build|builds|produce|produces)\b|공급|供应")
@@ -152,7 +173,10 @@ class PartnershipFinder:
         people: Sequence[PersonMention],
         products: Sequence[NameHit],
         topics: Sequence[TermHit],
+        cues: Cues | None = None,
     ) -> list[PartnershipMention]:
+        """Partnership mentions, sentence by sentence. ``cues`` (from the Extractor's TermIndex
+        scan with ``cue_patterns``) lets clauses without an anchor of a pattern skip it."""
         text = article.text
         by_sentence: dict[int, list[Participant]] = {}
         for m in companies:
@@ -173,47 +197,57 @@ class PartnershipFinder:
         for index, proxy in proxies:
             by_sentence.setdefault(index, []).append(proxy)
 
+        context = _Context(text, cues, sorted(topics, key=_start), sorted(products, key=_start))
         mentions: list[PartnershipMention] = []
         previous: list[Participant] = []
+        previous_pair = False                   # previous names two groups: "the two companies" may follow
         for sentence in sentences:
-            participants = sorted(by_sentence.get(sentence.index, []), key=lambda p: p.start)
-            reference = _PAIR_REFERENCE.search(sentence.text)
-            if reference and len({p.group for p in previous}) >= 2:
-                at = sentence.start + reference.start()
-                stand_ins = [Participant(p.company, p.group, at, sentence.start + reference.end(), "reference")
-                             for p in _distinct(previous)[:2]]
-                participants = sorted(participants + stand_ins, key=lambda p: (p.start, p.source != "reference"))
+            participants = by_sentence.get(sentence.index)
+            participants = sorted(participants, key=_start) if participants else []
+            if previous_pair:
+                reference = context.search("pair_reference", _PAIR_REFERENCE, sentence.text, sentence.start)
+                if reference:
+                    at = sentence.start + reference.start()
+                    stand_ins = [Participant(p.company, p.group, at, sentence.start + reference.end(), "reference")
+                                 for p in _distinct(previous)[:2]]
+                    participants = sorted(participants + stand_ins, key=lambda p: (p.start, p.source != "reference"))
             if len({p.group for p in participants}) >= 2:
-                found = self._sentence(article, sentence, participants, products, topics)
+                found = self._sentence(article, sentence, participants, context)
                 mentions.extend(found)
                 previous = self._pair_of(participants, found)
+                previous_pair = len({p.group for p in previous}) >= 2
             elif participants:
                 previous = participants
+                previous_pair = len({p.group for p in previous}) >= 2
         return mentions
 
     # ---- one sentence ------------------------------------------------------------------------
 
     def _sentence(
-        self, article: ArticleText, sentence: Sentence, participants: list[Participant],
-        products: Sequence[NameHit], topics: Sequence[TermHit],
+        self, article: ArticleText, sentence: Sentence, participants: list[Participant], context: _Context,
     ) -> list[PartnershipMention]:
         text = article.text
         results: list[PartnershipMention] = []
         seen: set[tuple[str, str, str]] = set()
-        for clause_start, clause_end in _clauses(sentence):
+        if context.may("clause_break", sentence.start, sentence.end):
+            clauses = _clauses(sentence)
+        else:
+            clauses = [(sentence.start, sentence.end)]
+        for clause_start, clause_end in clauses:
             everyone = self._members([p for p in participants if clause_start <= p.start < clause_end], text)
             members = self._first_each(everyone)
             if len({p.group for p in members}) < 2:
                 continue
             clause = text[clause_start:clause_end]
-            topic = self._topic(topics, products, clause_start, clause_end) or self._topic(
-                topics, products, sentence.start, sentence.end)
-            relation = _relation(clause, has_product_topic=bool(topic) and topic != "ev")
+            topic = self._topic(context, clause_start, clause_end) or self._topic(
+                context, sentence.start, sentence.end)
+            relation = _relation(clause, has_product_topic=bool(topic) and topic != "ev",
+                                 context=context, offset=clause_start)
             if relation is None:
                 continue
-            stage = _stage(clause, relation)
+            stage = _stage(clause, relation, context=context, offset=clause_start)
             if relation == "supply":
-                pairs = self._supply_pairs(text, clause_start, clause_end, members, everyone, topic)
+                pairs = self._supply_pairs(context, clause_start, clause_end, members, everyone, topic)
             else:
                 pairs = self._symmetric_pairs(text, members, relation)
             for a, b in pairs:
@@ -249,7 +283,7 @@ class PartnershipFinder:
             company = self.catalogue.companies.get(p.company)
             if company and company.owners and any(o in named_groups for o in company.owners):
                 continue                                    # the joint venture, with its owners named
-            if _VENTURE_BEFORE.search(text[max(0, p.start - 20):p.start]):
+            if _venture_before(text, p.start):
                 continue                                    # "their joint venture Ultium Cells"
             members.append(p)
         return members
@@ -271,15 +305,16 @@ class PartnershipFinder:
         return pairs
 
     def _supply_pairs(
-        self, text: str, clause_start: int, clause_end: int, members: list[Participant],
+        self, context: _Context, clause_start: int, clause_end: int, members: list[Participant],
         everyone: list[Participant], topic: str,
     ) -> list[tuple[Participant, Participant]]:
         """Suppliers x customers; positional evidence is shared by coordinated participants and
         summed over every mention of a company in the clause."""
         position: dict[str, int] = {p.company: 0 for p in members}
-        votes = self._verb_votes(text, clause_start, clause_end, everyone)
+        text = context.text
+        votes = self._verb_votes(context, clause_start, clause_end, everyone)
         for group in _coordinated(text, everyone):
-            shared = sum(self._position_score(text, clause_start, clause_end, p) + votes.get(p.start, 0)
+            shared = sum(self._position_score(context, clause_start, clause_end, p) + votes.get(p.start, 0)
                          for p in group)
             for p in group:
                 if p.company in position:
@@ -313,12 +348,13 @@ class PartnershipFinder:
         return score
 
     @staticmethod
-    def _position_score(text: str, clause_start: int, clause_end: int, p: Participant) -> int:
+    def _position_score(context: _Context, clause_start: int, clause_end: int, p: Participant) -> int:
         """What the sentence says about one mention: supplier (+) or customer (-)."""
         score = 0
+        text = context.text
         before = text[max(clause_start, p.start - 40):p.start]
         after = text[p.end:min(clause_end, p.end + 60)]
-        if _BY_OR_FROM.search(before) and (_SUPPLY_FROM_VERB.search(text, clause_start, p.start) or re.search(
+        if _BY_OR_FROM.search(before) and (context.first("supply_from_verb", clause_start, p.start) or re.search(
                 r"\b(?:supplied|made|provided|built|produced)\s+by\s+(?:the\s+)?$", before)):
             score += 2
         elif _TO_OR_FOR.search(before) or _CUSTOMER_BEFORE.search(before):
@@ -330,14 +366,15 @@ class PartnershipFinder:
         return score
 
     @staticmethod
-    def _verb_votes(text: str, clause_start: int, clause_end: int, members: list[Participant]) -> dict[int, int]:
+    def _verb_votes(context: _Context, clause_start: int, clause_end: int, members: list[Participant]) -> dict[int, int]:
         """The subject of an active supply verb (the nearest participant before it that is not the
         object of a preposition) supplies (+2); the subject of "use" / "buy" is the customer (-2)."""
+        text = context.text
         subjects = [m for m in members if not _OBJECT_BEFORE.search(text, max(clause_start, m.start - 12), m.start)]
         votes: dict[int, int] = {}
-        for pattern, sign in ((_SUPPLY_ACTIVE, 2), (_USE_VERB, -2), (_SUPPLY_FROM_VERB, -2)):
+        for label, sign in (("supply_active", 2), ("use_verb", -2), ("supply_from_verb", -2)):
             voted: set[int] = set()
-            for verb in pattern.finditer(text, clause_start, clause_end):
+            for verb in context.finditer(label, clause_start, clause_end):
                 before = [m for m in subjects if m.end <= verb.start()]
                 if before:
                     subject = max(before, key=lambda m: m.end).start
@@ -346,13 +383,12 @@ class PartnershipFinder:
                         votes[subject] = votes.get(subject, 0) + sign
         return votes
 
-    def _topic(self, topics: Sequence[TermHit], products: Sequence[NameHit], start: int, end: int) -> str:
-        named = {t.label for t in topics if start <= t.start < end}
-        for hit in products:
-            if start <= hit.start < end:
-                product = self.catalogue.products.get(hit.name)
-                if product and product.topic:
-                    named.add(product.topic)
+    def _topic(self, context: _Context, start: int, end: int) -> str:
+        named = {t.label for t in context.in_span(context.topics, context.topic_starts, start, end)}
+        for hit in context.in_span(context.products, context.product_starts, start, end):
+            product = self.catalogue.products.get(hit.name)
+            if product and product.topic:
+                named.add(product.topic)
         for topic in self.topic_order:
             if topic in named:
                 return topic
@@ -382,9 +418,56 @@ def _distinct(participants: list[Participant]) -> list[Participant]:
     return out
 
 
-def _sentence_index(starts: list[int], sentences: Sequence[Sentence], offset: int) -> int | None:
-    from bisect import bisect_right
+def _start(item: Participant | TermHit | NameHit) -> int:
+    return item.start
 
+
+class _Context:
+    """What every sentence of one article looks up: the text, its cue anchors, and topic and
+    product hits in text order."""
+
+    __slots__ = ("text", "cues", "topics", "topic_starts", "products", "product_starts")
+
+    def __init__(self, text: str, cues: Cues | None, topics: list[TermHit], products: list[NameHit]) -> None:
+        self.text = text
+        self.cues = cues
+        self.topics, self.topic_starts = topics, [t.start for t in topics]
+        self.products, self.product_starts = products, [h.start for h in products]
+
+    def may(self, label: str, start: int, end: int) -> bool:
+        """False only when the cue pattern ``label`` cannot match in text[start:end]."""
+        return self.cues is None or self.cues.may(label, start, end)
+
+    def search(self, label: str, pattern: re.Pattern[str], string: str, offset: int) -> re.Match[str] | None:
+        """``pattern.search(string)``, ``string`` being the text from ``offset`` on."""
+        return pattern.search(string) if self.cues is None else self.cues.search(label, string, offset)
+
+    def finditer(self, label: str, start: int, end: int):  # noqa: ANN201 - Iterator[re.Match[str]]
+        """``pattern.finditer(text, start, end)`` for the cue pattern ``label``."""
+        if self.cues is None:
+            return _LABELLED[label].finditer(self.text, start, end)
+        return self.cues.finditer(label, start, end)
+
+    def first(self, label: str, start: int, end: int) -> re.Match[str] | None:
+        """``pattern.search(text, start, end)`` for the cue pattern ``label``."""
+        return next(self.finditer(label, start, end), None)
+
+    @staticmethod
+    def in_span(items: list, starts: list[int], start: int, end: int) -> list:  # noqa: ANN001
+        return items[bisect_left(starts, start):bisect_left(starts, end)]
+
+
+def _venture_before(text: str, start: int) -> bool:
+    """``_VENTURE_BEFORE.search(text[start - 20:start])``: "venture" and spaces end the window."""
+    if not start or not text[start - 1].isspace():
+        return False
+    window = text[max(0, start - 20):start]
+    if not window.isascii():
+        return _VENTURE_BEFORE.search(window) is not None
+    return window.rstrip().lower().endswith("venture")
+
+
+def _sentence_index(starts: list[int], sentences: Sequence[Sentence], offset: int) -> int | None:
     i = bisect_right(starts, offset) - 1
     return sentences[i].index if i >= 0 and offset < sentences[i].end else None
 
@@ -414,17 +497,27 @@ def _any_cue(text: str) -> bool:
     return any(pattern.search(text) for pattern in RELATION_CUES.values())
 
 
-def _relation(clause: str, *, has_product_topic: bool) -> str | None:
+def _relation(clause: str, *, has_product_topic: bool, context: _Context | None = None, offset: int = 0) -> str | None:
+    """The strongest relation cue of ``clause`` (the text from ``offset`` on), or None."""
+    search = context.search if context is not None else _search
     for relation in RELATION_ORDER:
-        if RELATION_CUES[relation].search(clause):
+        if search(_RELATION_LABEL[relation], RELATION_CUES[relation], clause, offset):
             return relation
-        if relation == "supply" and has_product_topic and _WEAK_SUPPLY.search(clause):
+        if relation == "supply" and has_product_topic and search("weak_supply", _WEAK_SUPPLY, clause, offset):
             return relation
     return None
 
 
-def _stage(clause: str, relation: str) -> str:
+def _stage(clause: str, relation: str, *, context: _Context | None = None, offset: int = 0) -> str:
+    search = context.search if context is not None else _search
     for stage in STAGE_ORDER:
-        if STAGE_CUES[stage].search(clause):
+        if search(_STAGE_LABEL[stage], STAGE_CUES[stage], clause, offset):
             return stage
     return "operational" if relation in ("meeting", "competition") else "agreed"
+
+
+def _search(label: str, pattern: re.Pattern[str], string: str, offset: int) -> re.Match[str] | None:  # noqa: ARG001
+    return pattern.search(string)
+
+
+_LABELLED = cue_patterns()          # the patterns by label, for a _Context without cues

@@ -20,9 +20,10 @@ does not state them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
-from evwatch.extract.catalogue import Catalogue, NameHit
+from evwatch.extract.catalogue import Catalogue
+from evwatch.extract.matching import Cues, NameHit
 from evwatch.extract.companies import POSSESSIVE
 from evwatch.extract.records import ArticleText, CompanyMention, PersonMention, Sentence
 from evwatch.extract.sentences import SentenceLocator
@@ -48,8 +49,26 @@ _ROLES = re.compile(
     rf"(?<![\w-])(?:{_ROLE_WORD})(?:\s*(?:,\s*|\s+and\s+|\s*&\s*)(?:{_ROLE_WORD}))*(?![\w-])", re.IGNORECASE
 )
 _ROLE_ONE = re.compile(rf"(?<![\w-])(?:{_ROLE_WORD})(?![\w-])", re.IGNORECASE)
+_ROLE_AFTER_KOREAN = re.compile(r"\s*(" + _ROLE_WORD + r")", re.IGNORECASE)
 _NAME = re.compile(r"[A-Z][a-z]+(?:[ ][A-Z][a-z]+(?:-[a-z]+)?){1,2}")
+_NAME_BEFORE_ROLE = re.compile(r"([A-Z][a-z]+(?:[ ][A-Z][a-z]+(?:-[a-z]+)?){1,2}),\s+(?:the\s+|a\s+)?(?:[^,]{0,40}?)$")
+_BETWEEN_NAME_AND_ROLE = re.compile(r",\s+(?:the\s+|a\s+)?(?:\S+['’]s\s+|\S+\s+)?")
+_COMMA_AFTER_NAME = re.compile(r"\s*,\s*(?:the\s+|a\s+|an\s+)?")
+_OF_OR_AT = re.compile(r"\s+(?:of|at)\s+")
+_OF_OR_AT_THE = re.compile(r"\s+(?:of|at)\s+(?:the\s+)?")
 _BACK_REFERENCE = re.compile(r"(?:(?:the\s+)?(?:company|firm|group)['’]s|its)\s+", re.IGNORECASE)
+
+
+def cue_patterns() -> dict[str, re.Pattern[str]]:
+    """The patterns this module scans whole texts with, by cue label (see TermIndex)."""
+    return {"role": _ROLES}
+
+
+def _role_phrases(text: str, cues: Cues | None, start: int = 0, end: int | None = None) -> Iterator[re.Match[str]]:
+    """``_ROLES.finditer(text, start, end)``; with ``cues``, tried only where a role word starts
+    (a case-insensitive pattern that opens with a lookbehind is slow to scan)."""
+    end = len(text) if end is None else end
+    return _ROLES.finditer(text, start, end) if cues is None else cues.finditer("role", start, end)
 
 
 def normalise_roles(phrase: str) -> str:
@@ -73,7 +92,10 @@ class PersonFinder:
         companies: Sequence[CompanyMention],
         *,
         locator: SentenceLocator | None = None,
+        cues: Cues | None = None,
     ) -> list[PersonMention]:
+        """Catalogue people (and, with a role and a company, others) named in ``article.text``.
+        ``cues`` (the Extractor's TermIndex scan, label "role") says where role words start."""
         text = article.text
         locator = locator or SentenceLocator(list(sentences))
         person_hits = [h for h in hits if h.category == "person"]
@@ -81,13 +103,13 @@ class PersonFinder:
         spans: list[tuple[int, int, str]] = [
             (h.start, h.end, h.name) for h in person_hits if not h.ambiguous or h.name in named
         ]
-        spans += self._unknown_people(text, spans, companies, locator)
+        spans += self._unknown_people(text, spans, companies, locator, cues)
         stated: list[tuple[int, str, str, str]] = []          # (start, person, role, company)
         for start, end, person in sorted(spans):
             sentence = locator.at(start)
             if sentence is None:
                 continue
-            role, company = self._role_and_company(text, sentence, start, end, companies)
+            role, company = self._role_and_company(text, sentence, start, end, companies, cues)
             stated.append((start, person, role, company))
         # A title without a company ("Founder Lei Jun", "Lei Jun, the chairman,") belongs to the
         # person's catalogue company when the article names its group, else to the company just named.
@@ -129,12 +151,13 @@ class PersonFinder:
     # ---- role and company next to a name ---------------------------------------------------------
 
     def _role_and_company(
-        self, text: str, sentence: Sentence, start: int, end: int, companies: Sequence[CompanyMention]
+        self, text: str, sentence: Sentence, start: int, end: int, companies: Sequence[CompanyMention],
+        cues: Cues | None = None,
     ) -> tuple[str, str]:
         in_sentence = [c for c in companies if c.sentence_index == sentence.index]
         # Before the name: "[Company('s)] [roles] NAME" or "Company's NAME".
         roles = None
-        for roles in _ROLES.finditer(text, sentence.start, start):
+        for roles in _role_phrases(text, cues, sentence.start, start):
             pass
         if roles and not text[roles.end():start].strip():
             company = _company_ending_at(in_sentence, text, roles.start())
@@ -145,13 +168,13 @@ class PersonFinder:
         # After the name: ", [the|a] [Company('s)] roles [of|at Company]" or Korean "NAME Company role".
         after_start = end
         rest = text[after_start:sentence.end]
-        comma = re.match(r"\s*,\s*(?:the\s+|a\s+|an\s+)?", rest)
+        comma = _COMMA_AFTER_NAME.match(rest)
         if comma is None or not comma.group().strip():
             korean = _company_starting_at(in_sentence, text, after_start)
             if korean:
                 m = _ROLES.match(text, korean.char_end, sentence.end)
                 if m is None:
-                    m = re.compile(r"\s*(" + _ROLE_WORD + r")", re.IGNORECASE).match(text, korean.char_end, sentence.end)
+                    m = _ROLE_AFTER_KOREAN.match(text, korean.char_end, sentence.end)
                 if m:
                     return normalise_roles(m.group()), korean.company
             return "", ""
@@ -170,9 +193,9 @@ class PersonFinder:
         roles = _ROLES.match(text, position, sentence.end)
         if roles is None:
             return "", ""
-        tail = re.match(r"\s+(?:of|at)\s+(?:the\s+)?", text[roles.end():sentence.end])
+        tail = _OF_OR_AT_THE.match(text, roles.end(), sentence.end)
         if tail and not company:
-            follow = _company_starting_at(in_sentence, text, roles.end() + tail.end())
+            follow = _company_starting_at(in_sentence, text, tail.end())
             company = follow.company if follow else ""
         return normalise_roles(roles.group()), company
 
@@ -180,7 +203,7 @@ class PersonFinder:
 
     def _unknown_people(
         self, text: str, known: list[tuple[int, int, str]], companies: Sequence[CompanyMention],
-        locator: SentenceLocator,
+        locator: SentenceLocator, cues: Cues | None = None,
     ) -> list[tuple[int, int, str]]:
         if not companies:
             return []
@@ -188,7 +211,7 @@ class PersonFinder:
         by_sentence: dict[int, list[CompanyMention]] = {}
         for c in companies:
             by_sentence.setdefault(c.sentence_index, []).append(c)
-        for roles in _ROLES.finditer(text):
+        for roles in _role_phrases(text, cues):
             sentence = locator.at(roles.start())
             if sentence is None:
                 continue
@@ -202,14 +225,14 @@ class PersonFinder:
                 continue
             # "NAME, role of Company" / "NAME, Company's role"
             head = text[sentence.start:roles.start()]
-            m = re.search(r"([A-Z][a-z]+(?:[ ][A-Z][a-z]+(?:-[a-z]+)?){1,2}),\s+(?:the\s+|a\s+)?(?:[^,]{0,40}?)$", head)
+            m = _NAME_BEFORE_ROLE.search(head)
             if m is None:
                 continue
             between = head[m.end(1):]
-            has_company = _company_ending_at(in_sentence, text, roles.start()) or re.match(
-                r"\s+(?:of|at)\s+", text[roles.end():sentence.end]) and _company_starting_at(
-                in_sentence, text, roles.end() + re.match(r"\s+(?:of|at)\s+(?:the\s+)?", text[roles.end():]).end())
-            if has_company and re.fullmatch(r",\s+(?:the\s+|a\s+)?(?:\S+['’]s\s+|\S+\s+)?", between):
+            has_company = _company_ending_at(in_sentence, text, roles.start()) or _OF_OR_AT.match(
+                text, roles.end(), sentence.end) and _company_starting_at(
+                in_sentence, text, _OF_OR_AT_THE.match(text, roles.end()).end())
+            if has_company and _BETWEEN_NAME_AND_ROLE.fullmatch(between):
                 start = sentence.start + m.start(1)
                 found.append((start, start + len(m.group(1)), m.group(1)))
         taken = [(s, e) for s, e, _ in known] + [(c.char_start, c.char_end) for c in companies]

@@ -19,9 +19,12 @@ from pathlib import Path
 from typing import Literal
 
 from evwatch.errors import ConfigError
-from evwatch.extract.catalogue import Catalogue, NameIndex, TermIndex, load_catalogue
+from evwatch.extract import partnerships as partnerships_module
+from evwatch.extract import people as people_module
+from evwatch.extract.catalogue import Catalogue, load_catalogue
 from evwatch.extract.companies import CompanyFinder
 from evwatch.extract.partnerships import PartnershipFinder
+from evwatch.extract.matching import TextIndex
 from evwatch.extract.people import PersonFinder
 from evwatch.extract.records import ArticleExtraction, ArticleText, Figure, Sentence
 from evwatch.extract.relevance import relevance_terms, score_relevance
@@ -69,8 +72,11 @@ class Extractor:
                 elif other is not self.watch:
                     terms[topic] = [*terms[topic], *words]
         self._topics = set(topic_order)
-        self.names = NameIndex(catalogue)
-        self.terms = TermIndex(terms)
+        # One pass of one automaton over an article finds its catalogue names, the watch's terms
+        # and where the stages' cue patterns can match (see evwatch.extract.matching).
+        self.index = TextIndex(
+            catalogue, terms, {**partnerships_module.cue_patterns(), **people_module.cue_patterns()}
+        )
         self.companies = CompanyFinder(catalogue)
         self.people = PersonFinder(catalogue)
         self.partnerships = PartnershipFinder(catalogue, topic_order)
@@ -117,20 +123,20 @@ class Extractor:
             yield self._extract(article, sentences)
 
     def _extract(self, article: ArticleText, sentences: list[Sentence]) -> ArticleExtraction:
-        text = article.text
+        scan = self.index.scan(article.text)
+        hits, terms, cues = scan.names, scan.terms, scan.cues
+        title = self.index.scan(article.title, cues=False) if article.title else None
+        title_hits = title.names if title else []
         locator = SentenceLocator(sentences)
-        hits = self.names.find(text)
-        title_hits = self.names.find(article.title) if article.title else []
         companies = self.companies.find(article, sentences, hits, title_hits, locator=locator)
-        people = self.people.find(article, sentences, hits, companies, locator=locator)
+        people = self.people.find(article, sentences, hits, companies, locator=locator, cues=cues)
         products = [h for h in hits if h.category == "product"]
-        terms = self.terms.find(text)
         topics = [t for t in terms if t.label in self._topics]
         figures: list[Figure] = self._figures(article, sentences, companies, products=self._products) if self._figures else []
-        partnerships = self.partnerships.find(article, sentences, companies, people, products, topics)
+        partnerships = self.partnerships.find(article, sentences, companies, people, products, topics, cues)
         relevance = score_relevance(
             article.article_id, self.watch, self.catalogue, sentences, companies, people, products,
-            partnerships, terms, self.terms.find(article.title) if article.title else [], title_hits,
+            partnerships, terms, title.terms if title else [], title_hits,
         )
         return ArticleExtraction(
             article_id=article.article_id,

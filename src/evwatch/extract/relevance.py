@@ -22,9 +22,11 @@ plus the strength of the evidence within the label's band: EV terms (up to
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
-from evwatch.extract.catalogue import Catalogue, NameHit, TermHit
+from evwatch.extract.catalogue import Catalogue
+from evwatch.extract.matching import NameHit, TermHit
 from evwatch.extract.records import CompanyMention, PartnershipMention, PersonMention, Relevance, Sentence
 from evwatch.watch import Watch
 
@@ -65,8 +67,12 @@ def score_relevance(
     side_sentences: dict[int, set[str]] = {}
     sides_named: dict[str, set[str]] = {"a": set(), "b": set()}
 
+    side_of: dict[str, str] = {}
+
     def note(group: str, sentence_index: int | None) -> None:
-        side = watch.side_of(group)
+        side = side_of.get(group)
+        if side is None:
+            side = side_of[group] = watch.side_of(group)
         if side:
             sides_named[side].add(group)
             if sentence_index is not None:
@@ -84,7 +90,8 @@ def score_relevance(
         if hit.category == "company" and not hit.ambiguous:
             note(catalogue.group_of(hit.name), None)
 
-    ev_sentences = {sentence_of(t.start) for t in ev_hits}
+    ev_hit_sentences = [sentence_of(t.start) for t in ev_hits]
+    ev_sentences = set(ev_hit_sentences)
     side_ev_sentences = [i for i in side_sentences if i in ev_sentences]
     cooperation_sentences = {sentence_of(t.start) for t in terms if t.label == COOPERATION}
 
@@ -143,9 +150,9 @@ def score_relevance(
         return result("context", context.score, core.score, len(side_auto) + len(side_ev_sentences))
 
     adjacent = settings.adjacent
+    ev_per_sentence = Counter(i for t, i in zip(ev_hits, ev_hit_sentences) if t.start >= 0)
     adjacent_named = {m.company for m in companies if m.company in settings.adjacent_companies
-                      and sum(1 for t in ev_hits if t.start >= 0 and sentence_of(t.start) == m.sentence_index)
-                      >= max(1, adjacent.min_ev_terms)}
+                      and ev_per_sentence[m.sentence_index] >= max(1, adjacent.min_ev_terms)}
     adjacent_terms = [t for t in (*terms, *title_terms) if t.label == ADJACENT]
     if others or adjacent_named or adjacent_terms:
         reasons.extend(f"tie-up: {p.company_a}–{p.company_b} {p.relation}" for p in others[:3])

@@ -127,10 +127,10 @@ class SentenceLocator:
 
     def __init__(self, sentences: list[Sentence]) -> None:
         self.sentences = sentences
-        self._starts = [s.start for s in sentences]
+        self.starts = [s.start for s in sentences]
 
     def at(self, offset: int) -> Sentence | None:
-        i = bisect_right(self._starts, offset) - 1
+        i = bisect_right(self.starts, offset) - 1
         if i < 0:
             return None
         sentence = self.sentences[i]
