@@ -104,3 +104,35 @@ def test_a_later_mention_of_an_unresolved_organisation_counts_too(extract):
 
 def test_a_product_is_not_a_company_mention(extract):
     assert names(extract("The SU7 and the Galaxy S25 sold well.")) == []
+
+
+# ---- organisations outside the catalogue: what marks one, and what does not ---------------------
+
+def _unresolved(text: str) -> list[str]:
+    from extract_support import build_extractor, extract_with
+
+    return [m.company for m in extract_with(build_extractor())(text).companies if not m.resolved]
+
+
+def test_an_apposition_after_the_name_marks_an_organisation():
+    assert "Desay SV" in _unresolved("Desay SV, a Huizhou-based cockpit supplier, won an order from Xiaomi.")
+
+
+def test_an_acronym_that_acts_marks_an_organisation():
+    assert "ZKW" in _unresolved("ZKW said it would supply headlamps to Xiaomi.")
+
+
+def test_a_currency_prefix_is_not_an_organisation():
+    assert _unresolved("The stake is valued at HK$3.2bn, or about NT$2.1bn.") == []
+
+
+def test_a_person_or_product_after_named_or_called_is_not_an_organisation():
+    assert _unresolved("Xiaomi named Zhang Wei head of its car unit, and launched a battery called Prime Cell.") == []
+    assert "Prime Motors" in _unresolved("Xiaomi bought a stake in a startup called Prime Motors.")
+
+
+def test_a_short_alias_inside_a_hyphenated_name_is_not_the_company():
+    from extract_support import build_extractor, extract_with
+
+    found = extract_with(build_extractor())("Xiaomi's shares rose, said Park Mi-young, an analyst.").companies
+    assert [m.surface for m in found if m.company == "Xiaomi"] == ["Xiaomi's"]

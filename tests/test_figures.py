@@ -789,3 +789,19 @@ def test_a_600_word_article_is_read_well_within_the_stage_budget(capsys):
         print(f"\nfigures: {typical:.0f} us per 600-word article ({count} figures, {n_sentences} sentences); "
               f"{dense:.0f} us when every sentence holds figures ({dense_count} figures, {dense_sentences} sentences)")
     assert typical < FIGURES_BUDGET_US
+
+
+# --------------------------------------------------------------------------- found in review
+
+def test_a_founding_year_is_not_the_period_of_a_head_count():
+    assert one("Samsung, founded in 1938, employs some 270,000 people.").period == ""
+
+
+def test_the_old_value_after_from_shares_the_period_and_kind_of_the_new_one():
+    new, old = figures_of("Xiaomi raised its 2025 delivery target to 350,000 units from 300,000.")
+    assert (new.value, new.period, new.kind) == (350_000, "2025", "target")
+    assert (old.value, old.metric, old.period, old.kind) == (300_000, "deliveries", "2025", "target")
+
+
+def test_what_a_plant_can_produce_is_capacity():
+    assert one("Xiaomi's Beijing plant can produce 150,000 cars a year.").metric == "capacity"

@@ -104,3 +104,65 @@ def test_a_partnership_spans_its_sentence(extract):
     text = "Intro. Samsung SDI will supply batteries to BMW."
     [p] = extract(text).partnerships
     assert text[p.char_start:p.char_end] == p.sentence == "Samsung SDI will supply batteries to BMW."
+
+
+# ---- the stage is read from what the sentence asserts, not from its attribution ----------------
+
+@pytest.mark.parametrize("text, stage", [
+    ("Samsung SDI signed a battery supply deal with Xiaomi in May.", "agreed"),
+    ("Samsung SDI signed a battery supply deal with Xiaomi, Reuters reported.", "agreed"),
+    ("Lee Jae-yong met Lei Jun in Beijing, according to people familiar with the visit.", "operational"),
+    ("Samsung SDI is reportedly supplying batteries to Xiaomi.", "speculated"),
+    ("Samsung Display is a candidate to supply OLED panels to Xiaomi.", "speculated"),
+    ("Samsung SDI stopped supplying batteries to Xiaomi last year.", "ended"),
+    ("Battery supply talks between Samsung SDI and Xiaomi have collapsed.", "ended"),
+    ("Samsung SDI said reports of a battery deal with Xiaomi were untrue.", "denied"),
+    ("Samsung SDI said it had not signed any battery supply agreement with Xiaomi.", "denied"),
+    ("Samsung SDI and Xiaomi are exploring a deal under which Samsung SDI would supply battery cells.", "in_talks"),
+])
+def test_stage_cues(extract, text, stage):
+    assert {d[3] for d in deals(text, extract)} == {stage}, deals(text, extract)
+
+
+def test_in_talks_with_does_not_make_the_customer_a_supplier(extract):
+    assert deals("Xiaomi is in talks with Samsung SDI on battery supply.", extract) == [
+        ("Samsung SDI", "Xiaomi", "supply", "in_talks", "batteries")]
+
+
+# ---- several deals or several suppliers in one sentence ---------------------------------------
+
+def test_two_deals_joined_by_and_stay_two_deals(extract):
+    found = deals("Samsung SDI will supply batteries to Xiaomi, and LG Display will provide screens to Tesla.", extract)
+    assert sorted(d[:2] for d in found) == [("LG Display", "Tesla"), ("Samsung SDI", "Xiaomi")]
+
+
+def test_each_supplier_supplies_what_its_own_part_of_the_sentence_names(extract):
+    found = deals("Samsung SDI could provide battery cells for Xiaomi's cars, Samsung Display could offer "
+                  "screens for their dashboards, and Samsung Electronics could sell Xiaomi AI chips.", extract)
+    assert {(d[0], d[4]) for d in found} == {
+        ("Samsung SDI", "batteries"), ("Samsung Display", "displays"), ("Samsung Electronics", "chips")}
+
+
+def test_the_terms_nearest_a_supplier_are_what_it_supplies(extract):
+    found = deals("Xiaomi buys DRAM from Samsung Electronics and has used OLED displays from Samsung Display.", extract)
+    assert {(d[0], d[4]) for d in found} == {("Samsung Electronics", "memory"), ("Samsung Display", "displays")}
+
+
+def test_a_category_named_with_and_other_is_a_topic_too(extract):
+    found = deals("Samsung Electro-Mechanics, which makes camera modules and other automotive electronics, "
+                  "is a candidate supplier to Xiaomi.", extract)
+    assert {(d[0], d[3], d[4]) for d in found} == {
+        ("Samsung Electro-Mechanics", "speculated", "cameras"),
+        ("Samsung Electro-Mechanics", "speculated", "automotive_electronics")}
+
+
+def test_a_pronoun_carries_the_customer_into_the_next_clause(extract):
+    found = deals("Harman could supply Xiaomi with infotainment systems, while Samsung Electro-Mechanics "
+                  "could provide camera modules for its cars.", extract)
+    assert {(d[0], d[1], d[4]) for d in found} == {
+        ("Harman", "Xiaomi", "infotainment"), ("Samsung Electro-Mechanics", "Xiaomi", "cameras")}
+
+
+def test_a_contrasted_company_takes_no_part(extract):
+    found = deals("Samsung SDI, not CATL, will supply the battery cells for Xiaomi's next SUV.", extract)
+    assert [d[:2] for d in found] == [("Samsung SDI", "Xiaomi")]

@@ -42,7 +42,17 @@ def test_aliases_resolve_to_the_canonical_person(extract):
 
 
 def test_a_possessive_company_without_a_title(extract):
-    assert people("Samsung's Jay Lee waved.", extract) == [("Lee Jae-yong", "", "Samsung")]
+    assert people("Xiaomi's Lei Jun waved.", extract) == [("Lei Jun", "", "Xiaomi")]
+
+
+def test_a_group_named_for_a_catalogue_person_means_the_unit_the_catalogue_knows(extract):
+    assert people("Samsung's Jay Lee waved.", extract) == [("Lee Jae-yong", "", "Samsung Electronics")]
+    assert people("Samsung chairman Jay Lee toured the plant.", extract) == [
+        ("Lee Jae-yong", "chairman", "Samsung Electronics")]
+
+
+def test_a_catalogue_person_keeps_another_company_the_text_gives_him(extract):
+    assert people("Lei Jun, the chairman of Honda, spoke.", extract)[0][2] == "Honda"
 
 
 def test_korean_order_person_company_title(extract):

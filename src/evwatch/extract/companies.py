@@ -55,7 +55,7 @@ _ACRONYM = re.compile(r"[A-Z][A-Z0-9&]{1,4}")
 _CAMEL = re.compile(r"[A-Z][a-z]+[A-Z]\w*")
 _NOUN_BEFORE = re.compile(
     r"(?:startup|start-up|company|firm|supplier|maker|carmaker|automaker|chipmaker|manufacturer|rival|partner|"
-    r"subsidiary|brand|called|named|analysts? at|research firm|consultancy|investor|fund|lender|"
+    r"subsidiary|brand|analysts? at|research firm|consultancy|investor|fund|lender|"
     r"joint venture|venture|affiliate|peer|competitor)\s+$",
     re.IGNORECASE,
 )
@@ -63,16 +63,17 @@ _NOUN_BEFORE = re.compile(
 # position of the window).
 _NOUN_ENDINGS = (
     "startup", "start-up", "company", "firm", "supplier", "maker", "manufacturer", "rival", "partner",
-    "subsidiary", "brand", "called", "named", "analyst at", "analysts at", "consultancy", "investor",
+    "subsidiary", "brand", "analyst at", "analysts at", "consultancy", "investor",
     "fund", "lender", "venture", "affiliate", "peer", "competitor",
 )
+# Both are used with ``pattern.match(text, end)``, which anchors at ``end`` (a "^" would not).
 _APPOSITION_AFTER = re.compile(
-    r"^,\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,4}?(?:maker|company|firm|startup|start-up|supplier|manufacturer|"
+    r",\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,4}?(?:maker|company|firm|startup|start-up|supplier|manufacturer|"
     r"provider|developer|producer|operator|group|brand|carmaker|automaker|chipmaker|unit|subsidiary)\b",
     re.IGNORECASE,
 )
 _ACTION_AFTER = re.compile(
-    r"^(?:['’]s)?\s+(?:said|says|signed|announced|reported|partnered|agreed|plans|will|has|shares|"
+    r"(?:['’]s)?\s+(?:said|says|signed|announced|reported|partnered|agreed|plans|will|has|shares|"
     r"unveiled|launched|confirmed|denied)\b"
 )
 _SOURCE_BEFORE = re.compile(r"(?:\bby|\bfrom|\bwith|\bat|according to|shares of)\s+$", re.IGNORECASE)
@@ -122,8 +123,8 @@ class CompanyFinder:
         mentions: list[CompanyMention] = []
         for hit in company_hits:
             company = self.catalogue.companies[hit.name]
-            if hit.ambiguous and company.group not in named_groups:
-                continue
+            if hit.ambiguous and (company.group not in named_groups or _hyphenated(text, hit.start, hit.end)):
+                continue                        # "SDI" with no Samsung named; "Park Mi-young"
             end = hit.end + 2 if text.startswith(POSSESSIVE, hit.end) else hit.end
             mention = self._mention(article, locator, company.name, company.group, hit.start, end, True, company.kind)
             if mention:
@@ -231,6 +232,8 @@ class CompanyFinder:
             run = match.group()
             if run in stop_words and " " not in run and run[-1] != ".":
                 continue                        # a lone common word: "The", "In", "EV", "Reuters"
+            if end < len(text) and text[end] == "$":
+                continue                        # a currency prefix: "HK$3.2bn", "NT$2.1bn", "US$"
             words = run.split(" ")
             if words[-1].endswith(".") and words[-1] not in LEGAL_SUFFIXES:
                 words[-1] = words[-1].rstrip(".")
@@ -324,12 +327,21 @@ class _Spans:
         return self._reach[bisect_left(self._starts, end)] > start
 
 
+def _hyphenated(text: str, start: int, end: int) -> bool:
+    """A short form joined to a word by a hyphen is part of that word ("Mi-young", "pre-SDI")."""
+    return (start > 0 and text[start - 1] == "-") or (end < len(text) and text[end] == "-")
+
+
 def _noun_before(before: str) -> bool:
     """``_NOUN_BEFORE.search(before)``: a naming noun, then spaces, ends the window."""
     if not before or not before[-1].isspace():
         return False
     if not before.isascii():
         return _NOUN_BEFORE.search(before) is not None
+    words = before.lower().split()
+    if words and words[-1] in ("called", "named"):
+        # "a startup called Prime Motors", but not "Xiaomi named Zhang Wei" or "a battery called"
+        return len(words) > 1 and words[-2].endswith(_NOUN_ENDINGS)
     return before.rstrip().lower().endswith(_NOUN_ENDINGS)
 
 

@@ -8,6 +8,8 @@ F1, and relevance by accuracy, for the dev split, the heldout split and all docu
 - people      (person, company)
 - figures     (value within 0.5%, unit, company), matched one to one
 - partnerships (pair, relation); the pair is ordered only for supply (a supplies b)
+- stages      (pair, relation, stage): a partnership with the stage the sentence gives it
+- topics      (pair, relation, topic): a partnership with what it is about
 
 A predicted unit matches a gold company that names its group ("Samsung SDI" where the gold says
 "Samsung"), never the other way round. A kind is scored for a document only when the document
@@ -31,7 +33,7 @@ from evwatch.extract.catalogue import Catalogue
 from evwatch.extract.pipeline import Extractor
 from evwatch.extract.records import ArticleExtraction, ArticleText
 
-KINDS = ("companies", "unresolved", "people", "figures", "partnerships")
+KINDS = ("companies", "unresolved", "people", "figures", "partnerships", "stages", "topics")
 SPLITS = ("dev", "heldout", "all")
 EXCLUDED_FILES = frozenset({"demo_timeline.yaml"})   # a timeline of developments, not extraction gold
 
@@ -102,6 +104,15 @@ class EvaluationReport:
 
     def relevance_accuracy(self, split: str = "all") -> float:
         return self.splits[split].relevance_accuracy
+
+
+def format_mismatches(report: EvaluationReport, kinds: Sequence[str] = ()) -> str:
+    """One line per document and kind where the extractor and the gold disagree."""
+    lines = []
+    for m in report.mismatches:
+        if not kinds or m.kind in kinds:
+            lines.append(f"{m.document} [{m.split}] {m.kind}: missing {list(m.missing)} extra {list(m.extra)}")
+    return "\n".join(lines)
 
 
 # ---- loading gold ------------------------------------------------------------------------------
@@ -177,9 +188,10 @@ def evaluate(
         for split in (doc.split, "all"):
             counts[split][0] += 1
         for kind in KINDS:
-            if kind not in doc.annotations:
+            annotated = "partnerships" if kind in ("stages", "topics") else kind
+            if annotated not in doc.annotations:
                 continue
-            score, missing, extra = _score(kind, doc.annotations[kind], extraction, extractor.catalogue)
+            score, missing, extra = _score(kind, doc.annotations[annotated], extraction, extractor.catalogue)
             for split in (doc.split, "all"):
                 totals[split][kind] = totals[split][kind] + score
             if missing or extra:
@@ -212,12 +224,19 @@ def _score(kind: str, gold: list[Any], extraction: ArticleExtraction, catalogue:
         expected = {(g["person"], g.get("company") or "") for g in gold}
         predicted = {(p.person, p.company) for p in extraction.people}
         return _keyed(expected, predicted, lambda p, g: p[0] == g[0] and (p[1] == g[1] or (g[1] and matches(p[1], g[1]))))
-    if kind == "partnerships":
-        expected = {_pair_key(g["company_a"], g["company_b"], g["relation"]) for g in gold}
-        predicted = {_pair_key(p.company_a, p.company_b, p.relation) for p in extraction.partnerships}
+    if kind in ("partnerships", "stages", "topics"):
+        detail = {"partnerships": None, "stages": "stage", "topics": "topic"}[kind]
 
-        def same(p: tuple[str, str, str], g: tuple[str, str, str]) -> bool:
-            if p[2] != g[2]:
+        def key(a: str, b: str, relation: str, value: str) -> tuple[str, ...]:
+            return _pair_key(a, b, relation) + ((value,) if detail else ())
+
+        expected = {key(g["company_a"], g["company_b"], g["relation"], str(g.get(detail) or "") if detail else "")
+                    for g in gold}
+        predicted = {key(p.company_a, p.company_b, p.relation, getattr(p, detail) if detail else "")
+                     for p in extraction.partnerships}
+
+        def same(p: tuple[str, ...], g: tuple[str, ...]) -> bool:
+            if p[2:] != g[2:]:
                 return False
             if matches(p[0], g[0]) and matches(p[1], g[1]):
                 return True
@@ -241,14 +260,18 @@ def _sets(expected: set[str], predicted: set[str]) -> tuple[Score, list[str], li
 
 
 def _keyed(expected: set, predicted: set, same) -> tuple[Score, list[str], list[str]]:  # noqa: ANN001
-    """Each prediction counts once against the gold item it matches; unmatched ones are false."""
-    found: set = set()
+    """Each prediction counts once against the gold item it matches; unmatched ones are false.
+
+    Exact matches are paired first, and a looser match (a unit for its group) takes a gold item
+    nobody has matched yet before one already found, so the score does not depend on set order.
+    """
+    found = expected & predicted
     extra = []
-    for p in predicted:
-        hit = next((g for g in expected if same(p, g)), None)
-        if hit is None:
+    for p in sorted(predicted - expected, key=str):
+        hit = next((g for g in sorted(expected - found, key=str) if same(p, g)), None)
+        if hit is None and not any(same(p, g) for g in found):
             extra.append(p)
-        else:
+        elif hit is not None:
             found.add(hit)
     missing = expected - found
     return (Score(len(found), len(extra), len(missing)),

@@ -298,7 +298,8 @@ def _vocabulary() -> dict[str, tuple[tuple[str, str], ...]]:
     add("m", "produce", "produce produces produced producing production output manufacture "
         "manufactures manufactured manufacturing build builds built building assemble assembles "
         "assembled assembling assembly roll_off rolls_off rolled_off rolling_off")
-    add("m", "capacity", "capacity capacities")
+    add("m", "capacity", "capacity capacities can_produce can_build can_make able_to_produce able_to_build "
+        "capable_of_producing capable_of_building")
     add("m", "ship", "ship ships shipped shipping shipment shipments supply supplies supplied supplying")
     add("m", "employ", "employ employs employed employing employee employees employment staff staffs "
         "staffed staffing staffer staffers workers workforce headcount hire hires hired hiring jobs "
@@ -420,6 +421,10 @@ _NESTED_HINTS = ("(", ", which", ", who", ", where", " — ", " – ")
 # Between two figures: the second converts the first ("yuan ($4.5 billion)", ", or about $830m").
 _CONVERSION_GAP = re.compile(r"\s*(?:\(|,\s*or\s+)(?:(?:about|around|roughly|approximately|some)\s+)?")
 _TO_GAP = re.compile(r"\s+to\s+")
+_FROM_GAP = re.compile(r"\s+(?:(?:in|for|during|over)\s+(?:the\s+)?[\w-]+\s+)?from\s+(?:(?:about|around|some)\s+)?")
+# A year that dates the company, not a figure: "Samsung, founded in 1938, employs 270,000 people".
+_NOT_PERIOD_BEFORE = re.compile(r"\b(?:founded|established|set up|incorporated|born|listed|since)\s+(?:in\s+)?\Z",
+                                re.IGNORECASE)
 
 # Who the figure belongs to.
 _POSSESSIVE_GAP = re.compile(r"(?:'s|’s|'|’)?\s+(?:[A-Za-z][\w&-]*\s+){0,4}")
@@ -1008,6 +1013,8 @@ def _period_year(text: str, ctx: _Context, start: int, end: int, s0: int) -> Non
             return
         ctx.periods.append(_Period(start, after.end(), kind, int(after.group("n")), year))
         return
+    if _NOT_PERIOD_BEFORE.search(text, max(s0, start - 24), start):
+        return
     fiscal = _FISCAL_BEFORE.search(text, max(s0, start - 20), start)
     ctx.periods.append(_Period(fiscal.start() if fiscal else start, end, "year", year=year))
 
@@ -1098,8 +1105,9 @@ def _describe(
             b.converts = a.converts or a
             continue
         source = a.converts or a
-        if _TO_GAP.fullmatch(text, a.end, b.start) or _follows_change(b.before):
-            b.linked = source
+        if (_TO_GAP.fullmatch(text, a.end, b.start) or _follows_change(b.before)
+                or (a.before[-1:] == ("to",) and _FROM_GAP.fullmatch(text, a.end, b.start))):
+            b.linked = source                    # "... to 350,000 units from 300,000" too
 
     # "Citi expects Xiaomi to ...", "Edmunds expects ...": someone else's expectation is a forecast.
     expect_forecast = {

@@ -75,40 +75,68 @@ RELATION_CUES: dict[str, re.Pattern[str]] = {
 }
 _WEAK_SUPPLY = _cue(r"\b(?:use|uses|used|using|adopt(?:s|ed)?|(?:make|makes|making|build|builds|produce|produces)\b.{0,40}\bfor)\b")
 
-STAGE_ORDER = ("denied", "ended", "speculated", "in_talks", "operational", "agreed")
+STAGE_ORDER = ("denied", "ended", "speculated", "in_talks", "operational", "agreed", "reported")
+# "reported" is attribution or a bare conditional, not a stage: a clause whose only cue is
+# "reportedly", "people familiar said" or "a deal would bring" reads as speculated, but "met ...,
+# according to people familiar" is still a meeting that took place, "signed ..., Reuters
+# reported" a deal that was signed, and "exploring a deal under which A would supply B" talks.
+REPORTED_STAGE = "speculated"
 STAGE_CUES: dict[str, re.Pattern[str]] = {
     "denied": _cue(
-        r"\b(?:den(?:y|ies|ied|ying)|dismiss(?:ed|es)? (?:the |a )?reports?|no agreement|no talks|"
-        r"not in talks|no plans?|refut\w+|not (?:partner|suppl|cooperat|invest|work with|pursu)\w*)\b|부인|否认"
+        r"\b(?:den(?:y|ies|ied|ying)|dismiss(?:ed|es)? (?:the |a |such )?(?:reports?|speculation|claims?)|"
+        r"reject(?:s|ed)? (?:the |a |such )?(?:reports?|speculation|claims?)|no agreement|no talks|"
+        r"not in talks|no plans?|refut\w+|untrue|not true|groundless|baseless|unfounded|no truth|"
+        r"(?:not|never) (?:signed|agreed|reached|struck|finali[sz]ed)|no (?:\w+ ){0,2}(?:agreement|deal|contract)s?|"
+        r"not (?:partner|suppl|cooperat|invest|work with|pursu)\w*)\b|부인|否认"
     ),
     "ended": _cue(
-        r"\b(?:end(?:ed|s)|terminat\w+|pull(?:ed|s)? out|scrap(?:s|ped)|cancel+ed|walked away|ceased|exited)\b"
-        r"|종료|终止"
+        r"\b(?:end(?:ed|s)|terminat\w+|pull(?:ed|s)? out|scrap(?:s|ped)|cancel+ed|walked away|ceased|exited|"
+        r"(?:stopped|halted|suspended|discontinued) (?:\w+ing|talks|supplies|supply|shipments|the (?:deal|partnership|talks))|"
+        r"(?:collapsed|fell through|broke down|broken down|broke off|called off|no longer)|"
+        r"severed|wound down|winding down)\b|종료|终止"
     ),
     "speculated": _cue(
-        r"\b(?:could|may|might|potential(?:ly)?|possibl[ey]|speculat\w*|reported(?:ly)?|rumou?r\w*|"
-        r"consider(?:s|ed|ing)?|weigh(?:s|ing)?|mull\w*|said to be|people familiar|person familiar|"
-        r"according to (?:people|sources|a person|two people|three people)|sources said|eyeing|courting)\b"
+        r"\b(?:could|(?-i:may)|might|potential(?:ly)?|possibl[ey]|speculat\w*|rumou?r\w*|"
+        r"consider(?:s|ed|ing)?|weigh(?:s|ing)?|mull\w*|said to be|eyeing|courting|candidates?|contenders?|"
+        r"in the running|tipped|likely to|expected to|hopes? to|hoping to|would like to|seen as)\b"
         r"|가능성|可能|传闻"
     ),
     "in_talks": _cue(
         r"\b(?:explor\w*|in talks|talks (?:with|on|over|about)|held talks|discuss\w*|negotiat\w*|"
-        r"in discussions|pitch(?:es|ed|ing)?|will meet|to meet|plans to meet)\b|협의|논의|洽谈|谈判"
+        r"in discussions|pitch(?:es|ed|ing)?|will meet|to meet|plans to meet|seek(?:s|ing)? to|approached|not yet)\b"
+        r"|협의|논의|洽谈|谈判"
     ),
     "operational": _cue(
         r"\b(?:supplies|supplied|already|has been|have been|currently|uses|buys|shipped|ships|delivers|"
-        r"powers|in (?:mass )?production|since (?:19|20)\d\d|met|visited|shook hands|hosted|formed|owns)\b"
+        r"powers|in (?:mass )?production|since (?:19|20)\d\d|met|visited|shook hands|hosted|formed|owns|"
+        r"invested|acquired|completed|(?:its|their) joint venture|operates|runs)\b"
     ),
     "agreed": _cue(
         r"\b(?:sign(?:s|ed|ing)?|agree(?:s|d)?|agreement|struck|reached|inked|will (?:supply|provide|use|add|buy)|"
         r"won|awarded|selected|picked|chose|finali[sz]ed|MoU|memorandum|contract)\b|계약|签约|签署"
     ),
+    "reported": _cue(
+        r"\b(?:(?<!said it )(?<!said they )(?<!said that it )would(?! not)|reported(?:ly)?|people familiar|persons? familiar|sources? (?:said|say|says|familiar)|"
+        r"according to (?:people|sources|a person|a source|two people|three people|insiders))\b"
+    ),
 }
 
 _CLAUSE_BREAK = re.compile(
     r";\s*|,?\s+(?=(?:while|whereas)\s)|,\s+(?=but\s)"
-    r"|,\s+(?=(?:(?:\w+\s+){1,2})?(?:where|when|after|before|since|following|which|who)\s)"
+    r"|,\s+(?=(?:(?:\w+\s+){1,2})?(?:where|when|after|before|since|following)\s)"
+    # A relative clause ends the clause unless it is an aside that the main verb follows:
+    # "Samsung Electro-Mechanics, which makes camera modules, is another candidate supplier".
+    r"|,\s+(?=(?:which|who)\s(?![^,;]*,\s+(?:is|was|are|were|has|had|have|could|can|will|would|may|"
+    r"might|should|also|remains|said|says|signed|supplies|supplied|plans|agreed)\b))"
 )
+# Where a new participant opens its own part of a clause ("A could supply batteries, B screens,
+# and C chips"): a comma, optionally with a conjunction, or a bare "and".
+_SEGMENT_BREAK = re.compile(r",\s+(?:(?:and|or|but|as is|as are)\s+)?|\s+and\s+")
+# "camera modules and other automotive electronics": the term after "and other" names the category.
+_HYPERNYM_BEFORE = re.compile(r"\b(?:and|or|among)\s+other\s+$", re.IGNORECASE)
+# "Samsung SDI, not CATL, will supply ...": the contrasted company takes no part.
+_PRONOUN = re.compile(r"\b(?:its|their|them)\b")
+_NEGATED_BEFORE = re.compile(r"(?:\bnot|\brather than|\binstead of|\bunlike)\s+(?:the\s+)?$", re.IGNORECASE)
 _PAIR_REFERENCE = _cue(r"\b(?:the two (?:companies|firms|groups|sides)|both (?:companies|firms|groups|sides)|the pair)\b")
 _COORDINATION = re.compile(
     r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|&\s+|as well as\s+)(?:(?:a|an|the)\s+)?(?:[a-z-]+\s+){0,3}"
@@ -134,13 +162,17 @@ def cue_patterns() -> dict[str, re.Pattern[str]]:
         "supply_from_verb": _SUPPLY_FROM_VERB,
     }
 
-_SUPPLY_ACTIVE = _cue(r"\b(?:suppl(?:y|ies|ied|ying)(?! (?:deals?|agreements?|contracts?|chains?|talks|pacts?|"
+_SUPPLY_ACTIVE = _cue(r"\b(?:suppl(?:ies|ied|ying)(?! (?:deals?|agreements?|contracts?|chains?|talks|pacts?|"
+                      r"partners?|relationships?|orders?|arrangements?|issues?|shortages?)\b)|"
+                      # the bare form is a verb only after "to" or a modal: "battery supply" is a noun
+                      r"(?:(?<=\bto )|(?<=\bwill )|(?<=\bcould )|(?<=\bwould )|(?<=\bmay )|(?<=\bmight )|"
+                      r"(?<=\bcan )|(?<=\balso )|(?<=\bshould )|(?<=\bmust ))supply(?! (?:deals?|agreements?|contracts?|chains?|talks|pacts?|"
                       r"partners?|relationships?|orders?|arrangements?|issues?|shortages?)\b)|provid(?:e|es|ed|ing)|ship(?:s|ped|ping)?|sell(?:s|ing)?|sold|"
                       r"pitch(?:es|ed|ing)?|make|makes|making|build|builds|produce|produces)\b|공급|供应")
 _SUPPLY_FROM_VERB = _cue(r"\b(?:buy(?:s|ing)?|bought|source[sd]?|sourcing|procur\w+|purchas\w+|ordered|orders)\b")
 _USE_VERB = _cue(r"\b(?:use|uses|used|using|adopt(?:s|ed)?)\b")
 _BY_OR_FROM = _cue(r"\b(?:from|by)\s+(?:the\s+)?$")
-_TO_OR_FOR = _cue(r"\b(?:to|for|with)\s+(?:the\s+|its\s+)?$")
+_TO_OR_FOR = _cue(r"\b(?:to|for)\s+(?:the\s+|its\s+)?$")
 _OBJECT_BEFORE = _cue(r"\b(?:with|to|for|from|of|by|and|or)\s+(?:the\s+)?$")
 _AS_SUPPLIER_AFTER = _cue(r"^(?:['’]s)?,?\s+(?:as|is|was|becomes|became|remains|,)?\s*(?:a|an|its|the|their)?\s*"
                           r"(?:[\w-]+\s+){0,3}suppliers?\b")
@@ -228,15 +260,35 @@ class PartnershipFinder:
     ) -> list[PartnershipMention]:
         text = article.text
         results: list[PartnershipMention] = []
-        seen: set[tuple[str, str, str]] = set()
+        seen: set[tuple[str, str, str, str]] = set()
         if context.may("clause_break", sentence.start, sentence.end):
             clauses = _clauses(sentence)
         else:
             clauses = [(sentence.start, sentence.end)]
-        for clause_start, clause_end in clauses:
-            everyone = self._members([p for p in participants if clause_start <= p.start < clause_end], text)
+        work = [(start, end, None) for start, end in clauses]
+        earlier_pair: list[Participant] = []
+        while work:
+            clause_start, clause_end, given = work.pop(0)
+            everyone = given if given is not None else self._members(
+                [p for p in participants if clause_start <= p.start < clause_end], text)
             members = self._first_each(everyone)
+            if len({p.group for p in members}) == 1 and earlier_pair and given is None:
+                # "..., while Samsung Electro-Mechanics could provide camera modules for its cars":
+                # the pronoun stands for the other side of the sentence's previous clause.
+                pronoun = _PRONOUN.search(text, members[0].end, clause_end)
+                if pronoun:
+                    stand_ins = [Participant(p.company, p.group, pronoun.start(), pronoun.end(), "reference")
+                                 for p in earlier_pair if p.group != members[0].group]
+                    everyone = sorted(everyone + stand_ins, key=_start)
+                    members = self._first_each(everyone)
             if len({p.group for p in members}) < 2:
+                continue
+            earlier_pair = members
+            segments = _segments(text, clause_start, clause_end, everyone)
+            if given is None and len(segments) > 1 and all(
+                    self._complete(context, seg_start, seg_end, everyone) for seg_start, seg_end in segments):
+                # "A supplies B, and C signed a deal with D": each part is a clause of its own.
+                work[:0] = [(a, b, [p for p in everyone if a <= p.start < b]) for a, b in segments]
                 continue
             clause = text[clause_start:clause_end]
             topic = self._topic(context, clause_start, clause_end) or self._topic(
@@ -250,21 +302,45 @@ class PartnershipFinder:
                 pairs = self._supply_pairs(context, clause_start, clause_end, members, everyone, topic)
             else:
                 pairs = self._symmetric_pairs(text, members, relation)
+            several_suppliers = relation == "supply" and len({p.company for p, _ in pairs}) > 1
             for a, b in pairs:
                 if self.catalogue.related(a.company, b.company):
                     continue
-                key = (a.company, b.company, relation) if relation == "supply" else (
-                    *sorted((a.company, b.company)), relation)
-                if key in seen:
-                    continue
-                seen.add(key)
-                results.append(PartnershipMention(
-                    article_id=article.article_id, company_a=a.company, company_b=b.company,
-                    group_a=a.group, group_b=b.group, relation=relation, stage=stage, topic=topic,
-                    sentence_index=sentence.index, sentence=sentence.text,
-                    char_start=sentence.start, char_end=sentence.end,
-                ))
+                topics, pair_stage = [topic], stage
+                if relation == "supply":
+                    # The part of the clause that names the supplier says what it supplies; with
+                    # several suppliers in one part, the terms nearest to each.
+                    region = _segment_of(segments, a.start)
+                    if several_suppliers:
+                        region = _supplier_region(text, region, a, [p for p, _ in pairs])
+                    topics = self._topics(context, *region) or [topic]
+                if len(segments) > 1:
+                    # The part that names the later of the two says how far their deal has got.
+                    later = _segment_of(segments, max(a.start, b.start))
+                    if _has_stage_cue(text[later[0]:later[1]], context, later[0]):
+                        pair_stage = _stage(text[later[0]:later[1]], relation, context=context, offset=later[0])
+                for pair_topic in topics:
+                    key = (a.company, b.company, relation, pair_topic) if relation == "supply" else (
+                        *sorted((a.company, b.company)), relation, pair_topic)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    results.append(PartnershipMention(
+                        article_id=article.article_id, company_a=a.company, company_b=b.company,
+                        group_a=a.group, group_b=b.group, relation=relation, stage=pair_stage, topic=pair_topic,
+                        sentence_index=sentence.index, sentence=sentence.text,
+                        char_start=sentence.start, char_end=sentence.end,
+                    ))
         return results
+
+    def _complete(self, context: _Context, start: int, end: int, everyone: list[Participant]) -> bool:
+        """A part of a clause that stands alone: two groups and a relation cue of its own."""
+        own = [p for p in everyone if start <= p.start < end]
+        if len({p.group for p in own}) < 2:
+            return False
+        topic = self._topic(context, start, end)
+        return _relation(context.text[start:end], has_product_topic=bool(topic) and topic != "ev",
+                         context=context, offset=start) is not None
 
     def _members(self, participants: list[Participant], text: str) -> list[Participant]:
         """The participants that can pair: a group gives way to its unit, a joint venture to its
@@ -285,6 +361,8 @@ class PartnershipFinder:
                 continue                                    # the joint venture, with its owners named
             if _venture_before(text, p.start):
                 continue                                    # "their joint venture Ultium Cells"
+            if _NEGATED_BEFORE.search(text, max(0, p.start - 16), p.start):
+                continue                                    # "Samsung SDI, not CATL, will supply"
             members.append(p)
         return members
 
@@ -384,15 +462,26 @@ class PartnershipFinder:
         return votes
 
     def _topic(self, context: _Context, start: int, end: int) -> str:
-        named = {t.label for t in context.in_span(context.topics, context.topic_starts, start, end)}
+        """The first topic, in the watch's order, that text[start:end] names ("" if none)."""
+        topics = self._topics(context, start, end)
+        return topics[0] if topics else ""
+
+    def _topics(self, context: _Context, start: int, end: int) -> list[str]:
+        """The first topic of text[start:end] in the watch's order, then a category it names with
+        "and other" ("camera modules and other automotive electronics": cameras, automotive
+        electronics)."""
+        hits = context.in_span(context.topics, context.topic_starts, start, end)
+        named = {t.label for t in hits}
         for hit in context.in_span(context.products, context.product_starts, start, end):
             product = self.catalogue.products.get(hit.name)
             if product and product.topic:
                 named.add(product.topic)
-        for topic in self.topic_order:
-            if topic in named:
-                return topic
-        return ""
+        first = next((t for t in self.topic_order if t in named), "")
+        if not first:
+            return []
+        categories = [h.label for h in hits if h.label not in (first, "ev")
+                      and _HYPERNYM_BEFORE.search(context.text, max(start, h.start - 14), h.start)]
+        return [first, *dict.fromkeys(categories)]
 
     def _person_company(self, person: str) -> str:
         known = self.catalogue.people.get(person)
@@ -480,6 +569,62 @@ def _clauses(sentence: Sentence) -> list[tuple[int, int]]:
     return [(sentence.start + a, sentence.start + b) for a, b in zip(bounds, bounds[1:]) if b > a]
 
 
+def _segments(text: str, start: int, end: int, everyone: list[Participant]) -> list[tuple[int, int]]:
+    """The parts of a clause that each open with a new participant: cut at the last comma (or at
+    "and" right before the participant) between two participants."""
+    cuts = [start]
+    ordered = sorted({p.start: p for p in everyone}.values(), key=_start)
+    for last, nxt in zip(ordered, ordered[1:]):
+        cut = None
+        for match in _SEGMENT_BREAK.finditer(text, last.end, nxt.start):
+            if match.group().lstrip().startswith(",") or text[match.end():nxt.start].strip() in ("", "the"):
+                cut = match.start()
+        if cut is not None and cut > cuts[-1]:
+            cuts.append(cut)
+    cuts.append(end)
+    return list(zip(cuts, cuts[1:]))
+
+
+def _supplier_region(text: str, region: tuple[int, int], supplier: Participant,
+                     suppliers: list[Participant]) -> tuple[int, int]:
+    """The stretch of ``region`` that speaks of this supplier when it names several: cut at the
+    last comma or "and" between two suppliers ("buys DRAM from Samsung Electronics | and OLED
+    panels from Samsung Display")."""
+    start, end = region
+    others = sorted({p.start: p for p in suppliers if region[0] <= p.start < region[1]
+                     and p.company != supplier.company}.values(), key=_start)
+    before = [p for p in others if p.end <= supplier.start]
+    after = [p for p in others if p.start >= supplier.end]
+    if before:
+        cut = _last_conjunction(text, before[-1].end, supplier.start)
+        start = cut if cut is not None else start
+    if after:
+        cut = _last_conjunction(text, supplier.end, after[0].start)
+        end = cut if cut is not None else end
+    return start, end
+
+
+_CONJUNCTION = re.compile(r",\s+|;\s+|\s+and\s+|\s+while\s+")
+
+
+def _last_conjunction(text: str, start: int, end: int) -> int | None:
+    found = None
+    for match in _CONJUNCTION.finditer(text, start, end):
+        found = match.start()
+    return found
+
+
+def _segment_of(segments: list[tuple[int, int]], offset: int) -> tuple[int, int]:
+    for segment in segments:
+        if segment[0] <= offset < segment[1]:
+            return segment
+    return segments[-1]
+
+
+def _has_stage_cue(part: str, context: _Context, offset: int) -> bool:
+    return any(context.search(_STAGE_LABEL[stage], STAGE_CUES[stage], part, offset) for stage in STAGE_ORDER)
+
+
 def _coordinated(text: str, members: list[Participant]) -> list[list[Participant]]:
     groups: list[list[Participant]] = []
     for p in members:
@@ -508,11 +653,15 @@ def _relation(clause: str, *, has_product_topic: bool, context: _Context | None 
     return None
 
 
+# A meeting that took place is held whatever it was meant to discuss: "met ... to discuss chips".
+_MEETING_STAGE_ORDER = ("denied", "ended", "speculated", "operational", "in_talks", "agreed", "reported")
+
+
 def _stage(clause: str, relation: str, *, context: _Context | None = None, offset: int = 0) -> str:
     search = context.search if context is not None else _search
-    for stage in STAGE_ORDER:
+    for stage in _MEETING_STAGE_ORDER if relation == "meeting" else STAGE_ORDER:
         if search(_STAGE_LABEL[stage], STAGE_CUES[stage], clause, offset):
-            return stage
+            return REPORTED_STAGE if stage == "reported" else stage
     return "operational" if relation in ("meeting", "competition") else "agreed"
 
 

@@ -115,8 +115,8 @@ class PersonFinder:
         # person's catalogue company when the article names its group, else to the company just named.
         groups = {c.parent_company for c in companies if c.resolved}
         stated = [
-            (start, person, role, company or (self._implicit_company(person, start, companies, groups, locator)
-                                              if role else ""))
+            (start, person, role, self._refine_company(person, company) if company else (
+                self._implicit_company(person, start, companies, groups, locator) if role else ""))
             for start, person, role, company in stated
         ]
         # A later "Lei Jun said" keeps the title and company the article gave him before (or after).
@@ -135,6 +135,14 @@ class PersonFinder:
                 char_start=start, char_end=end,
             ))
         return mentions
+
+    def _refine_company(self, person: str, company: str) -> str:
+        """A catalogue person's unit where the text names only its group: "Samsung chairman Jay
+        Lee" is the chairman of Samsung Electronics, as the catalogue knows him."""
+        known = self.catalogue.people.get(person)
+        if known and known.company and known.company != company and company == self.catalogue.group_of(known.company):
+            return known.company
+        return company
 
     def _implicit_company(
         self, person: str, start: int, companies: Sequence[CompanyMention], groups: set[str],

@@ -14,6 +14,7 @@ mentions span their sentence. The title only informs relevance.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal
@@ -31,9 +32,19 @@ from evwatch.extract.relevance import relevance_terms, score_relevance
 from evwatch.extract.sentences import SentenceLocator, SpacySplitter, split_sentences
 from evwatch.watch import Watch, check_groups, get_watch, load_watches
 
-#: Bump when a rule, a vocabulary in code or the meaning of a field changes, so stored
-#: extractions can be told apart and re-run.
-EXTRACTOR_VERSION = "rules-2025.1"
+def _rules_fingerprint() -> str:
+    """A digest of the extraction stage's own source files: any change to a rule changes it."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+#: Which rules produced a stored extraction. The series is bumped by hand when the meaning of a
+#: field changes; the digest follows every edit of the rules, so `evwatch reextract` (and the
+#: pipeline) re-run stored articles after an upgrade without anyone remembering to bump it.
+EXTRACTOR_VERSION = f"rules-2026.12+{_rules_fingerprint()}"
 
 
 class Extractor:
