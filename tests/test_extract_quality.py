@@ -14,8 +14,17 @@ from evwatch.extract.evaluate import evaluate, format_report, gold_files, load_g
 from extract_support import build_extractor
 
 GOLD = Path(__file__).resolve().parent / "gold"
-FLOORS = {"companies": 0.95, "people": 0.90, "partnerships": 0.80, "figures": 0.90}
-RELEVANCE_FLOOR = 0.90
+# Floors only ever rise: set just under what the extractor scores, so that a change that makes
+# it worse fails here. The issue's own bar (companies 0.95, people 0.90, figures 0.90,
+# partnerships 0.80, relevance 0.90) is the least each may be.
+FLOORS = {"companies": 0.98, "unresolved": 0.90, "people": 0.97, "figures": 0.97,
+          "partnerships": 0.88, "stages": 0.85, "topics": 0.87}
+RELEVANCE_FLOOR = 0.95
+# Documents kept out of rule-writing are scored only; their floors say how the extractor does on
+# text it has not seen (partnerships there are below the 0.80: see docs/benchmarks.md).
+HELDOUT_FLOORS = {"companies": 0.95, "people": 0.95, "figures": 0.95, "partnerships": 0.75, "stages": 0.60,
+                  "topics": 0.75}
+HELDOUT_RELEVANCE_FLOOR = 0.90
 
 
 @pytest.fixture(scope="module")
@@ -24,16 +33,32 @@ def report():
     return evaluate(build_extractor(), load_gold(files))
 
 
-@pytest.mark.parametrize("kind", ["companies", "people", "partnerships"])
+@pytest.mark.parametrize("kind", ["companies", "unresolved", "people", "partnerships", "stages", "topics"])
 def test_f1_stays_above_its_floor(report, kind):
     assert report.f1(kind) >= FLOORS[kind], format_report(report)
 
 
+@pytest.mark.parametrize("kind", sorted(HELDOUT_FLOORS))
+def test_heldout_f1_stays_above_its_floor(report, kind):
+    assert report.f1(kind, "heldout") >= HELDOUT_FLOORS[kind], format_report(report)
+
+
+def test_heldout_relevance_accuracy_stays_above_its_floor(report):
+    assert report.relevance_accuracy("heldout") >= HELDOUT_RELEVANCE_FLOOR, format_report(report)
+
+
+def test_a_loose_match_takes_an_unmatched_gold_item_first():
+    from evwatch.extract.evaluate import _keyed
+
+    def same(p, g):
+        return p == g or (p, g) == ("Samsung SDI", "Samsung")
+
+    score, missing, extra = _keyed({"Samsung", "Samsung SDI"}, {"Samsung SDI", "Samsung Display"},
+                                   lambda p, g: same(p, g) or (p == "Samsung Display" and g == "Samsung"))
+    assert (score.tp, score.fp, score.fn) == (2, 0, 0)
+
+
 def test_figures_f1_stays_above_its_floor(report):
-    try:
-        import evwatch.extract.figures  # noqa: F401
-    except ImportError:
-        pytest.skip("extract/figures.py is not there yet")
     assert report.f1("figures") >= FLOORS["figures"], format_report(report)
 
 

@@ -166,3 +166,16 @@ def test_a_pronoun_carries_the_customer_into_the_next_clause(extract):
 def test_a_contrasted_company_takes_no_part(extract):
     found = deals("Samsung SDI, not CATL, will supply the battery cells for Xiaomi's next SUV.", extract)
     assert [d[:2] for d in found] == [("Samsung SDI", "Xiaomi")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Xiaomi has tapped Samsung SDI for batteries and Samsung Display for OLED panels.",
+     {("Samsung SDI", "Xiaomi", "supply", "agreed", "batteries"),
+      ("Samsung Display", "Xiaomi", "supply", "agreed", "displays")}),
+    ("Samsung's Harman will provide the audio system for the YU7, the companies said on Monday.",
+     {("Harman", "Xiaomi EV", "supply", "agreed", "infotainment")}),
+    ("Samsung Electro-Mechanics said it had begun mass production of camera modules for Xiaomi's SU7.",
+     {("Samsung Electro-Mechanics", "Xiaomi", "supply", "operational", "cameras")}),
+])
+def test_supply_phrasings_of_business_news(extract, text, expected):
+    assert set(deals(text, extract)) == expected

@@ -91,3 +91,13 @@ def test_person_offsets_index_the_text(extract):
     text = "Samsung Electronics Chairman Lee Jae-yong met Lei Jun."
     for p in extract(text).people:
         assert text[p.char_start:p.char_end] == p.surface
+
+
+def test_a_bare_surname_refers_back_to_the_person_named_in_full(extract):
+    found = people("Samsung Electronics chairman Lee Jae-yong toured the plant. Lee later met Lei Jun. "
+                   "President Lee Jae-myung welcomed the visit.", extract)
+    assert [p[0] for p in found] == ["Lee Jae-yong", "Lee Jae-yong", "Lei Jun"]
+
+
+def test_a_bare_surname_alone_is_nobody(extract):
+    assert people("Lee toured the plant on Friday.", extract) == []

@@ -1049,7 +1049,6 @@ def _describe(
     ctx: _Context,
 ) -> None:
     """Give each quantity its metric, owner, kind, period and qualifier, in place."""
-    s0 = sentence.start
     nested, bounds = ctx.nested, ctx.bounds
 
     def region(pos: int) -> tuple[int, int] | None:

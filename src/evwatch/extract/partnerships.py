@@ -60,7 +60,8 @@ RELATION_CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:suppl(?:y|ies|ied|ying|ier|iers)|provid(?:e|es|ed|ing)|ship(?:s|ped|ping)? \w+(?: \w+){0,4} to|"
         r"sell(?:s|ing)? \w+(?: \w+){0,4} to|sold \w+(?: \w+){0,4} to|source[sd]?|sourcing|procur(?:e|es|ed|ing)|"
         r"purchas(?:e|es|ed|ing)|ordered|orders? \w+(?: \w+){0,4} from|buy(?:s|ing)? \w+(?: \w+){0,4} from|"
-        r"bought \w+(?: \w+){0,4} from|pitch(?:es|ed|ing)?|customers?)\b|공급|供应|供货"
+        r"bought \w+(?: \w+){0,4} from|pitch(?:es|ed|ing)?|customers?|tap(?:s|ped|ping)? \w+(?: \w+){0,3} for)\b"
+        r"|공급|供应|供货"
     ),
     "partnership": _cue(
         r"\b(?:partner(?:s|ed|ing|ship|ships)?|cooperat(?:e|es|ed|ing|ion)|collaborat\w*|alliance|"
@@ -73,7 +74,8 @@ RELATION_CUES: dict[str, re.Pattern[str]] = {
         r"outsold|overtook|challenger)\b|경쟁|竞争"
     ),
 }
-_WEAK_SUPPLY = _cue(r"\b(?:use|uses|used|using|adopt(?:s|ed)?|(?:make|makes|making|build|builds|produce|produces)\b.{0,40}\bfor)\b")
+_WEAK_SUPPLY = _cue(r"\b(?:use|uses|used|using|adopt(?:s|ed)?|(?:make|makes|making|build|builds|produce|produces|"
+                    r"production of|manufactur\w+)\b.{0,40}\bfor)\b")
 
 STAGE_ORDER = ("denied", "ended", "speculated", "in_talks", "operational", "agreed", "reported")
 # "reported" is attribution or a bare conditional, not a stage: a clause whose only cue is
@@ -109,11 +111,12 @@ STAGE_CUES: dict[str, re.Pattern[str]] = {
     "operational": _cue(
         r"\b(?:supplies|supplied|already|has been|have been|currently|uses|buys|shipped|ships|delivers|"
         r"powers|in (?:mass )?production|since (?:19|20)\d\d|met|visited|shook hands|hosted|formed|owns|"
-        r"invested|acquired|completed|(?:its|their) joint venture|operates|runs)\b"
+        r"invested|acquired|completed|(?:its|their) joint venture|operates|runs|"
+        r"(?:begun|began|started|starts|entered) (?:mass |volume |series )?production)\b"
     ),
     "agreed": _cue(
         r"\b(?:sign(?:s|ed|ing)?|agree(?:s|d)?|agreement|struck|reached|inked|will (?:supply|provide|use|add|buy)|"
-        r"won|awarded|selected|picked|chose|finali[sz]ed|MoU|memorandum|contract)\b|계약|签约|签署"
+        r"won|awarded|selected|picked|chose|tapped|finali[sz]ed|MoU|memorandum|contract)\b|계약|签约|签署"
     ),
     "reported": _cue(
         r"\b(?:(?<!said it )(?<!said they )(?<!said that it )would(?! not)|reported(?:ly)?|people familiar|persons? familiar|sources? (?:said|say|says|familiar)|"
@@ -162,15 +165,14 @@ def cue_patterns() -> dict[str, re.Pattern[str]]:
         "supply_from_verb": _SUPPLY_FROM_VERB,
     }
 
-_SUPPLY_ACTIVE = _cue(r"\b(?:suppl(?:ies|ied|ying)(?! (?:deals?|agreements?|contracts?|chains?|talks|pacts?|"
-                      r"partners?|relationships?|orders?|arrangements?|issues?|shortages?)\b)|"
-                      # the bare form is a verb only after "to" or a modal: "battery supply" is a noun
-                      r"(?:(?<=\bto )|(?<=\bwill )|(?<=\bcould )|(?<=\bwould )|(?<=\bmay )|(?<=\bmight )|"
-                      r"(?<=\bcan )|(?<=\balso )|(?<=\bshould )|(?<=\bmust ))supply(?! (?:deals?|agreements?|contracts?|chains?|talks|pacts?|"
+_SUPPLY_ACTIVE = _cue(r"\b(?:suppl(?:y|ies|ied|ying)(?! (?:deals?|agreements?|contracts?|chains?|talks|pacts?|"
                       r"partners?|relationships?|orders?|arrangements?|issues?|shortages?)\b)|provid(?:e|es|ed|ing)|ship(?:s|ped|ping)?|sell(?:s|ing)?|sold|"
                       r"pitch(?:es|ed|ing)?|make|makes|making|build|builds|produce|produces)\b|공급|供应")
+# The bare form is a verb only after "to" or a modal: in "talks on battery supply" it is a noun.
+_VERB_BEFORE_BARE_SUPPLY = frozenset({"to", "will", "could", "would", "may", "might", "can", "also", "should", "must"})
 _SUPPLY_FROM_VERB = _cue(r"\b(?:buy(?:s|ing)?|bought|source[sd]?|sourcing|procur\w+|purchas\w+|ordered|orders)\b")
-_USE_VERB = _cue(r"\b(?:use|uses|used|using|adopt(?:s|ed)?)\b")
+# The subject of these is the customer: "Xiaomi uses ...", "Xiaomi has tapped Samsung SDI for ...".
+_USE_VERB = _cue(r"\b(?:use|uses|used|using|adopt(?:s|ed)?|tap(?:s|ped|ping)?|selected|picked|chose)\b")
 _BY_OR_FROM = _cue(r"\b(?:from|by)\s+(?:the\s+)?$")
 _TO_OR_FOR = _cue(r"\b(?:to|for)\s+(?:the\s+|its\s+)?$")
 _OBJECT_BEFORE = _cue(r"\b(?:with|to|for|from|of|by|and|or)\s+(?:the\s+)?$")
@@ -284,18 +286,20 @@ class PartnershipFinder:
             if len({p.group for p in members}) < 2:
                 continue
             earlier_pair = members
-            segments = _segments(text, clause_start, clause_end, everyone)
-            if given is None and len(segments) > 1 and all(
-                    self._complete(context, seg_start, seg_end, everyone) for seg_start, seg_end in segments):
-                # "A supplies B, and C signed a deal with D": each part is a clause of its own.
-                work[:0] = [(a, b, [p for p in everyone if a <= p.start < b]) for a, b in segments]
-                continue
             clause = text[clause_start:clause_end]
             topic = self._topic(context, clause_start, clause_end) or self._topic(
                 context, sentence.start, sentence.end)
             relation = _relation(clause, has_product_topic=bool(topic) and topic != "ev",
                                  context=context, offset=clause_start)
             if relation is None:
+                continue                # then no part of the clause has one either
+            segments = [(clause_start, clause_end)]
+            if len({p.start for p in everyone}) > 2:
+                segments = _segments(text, clause_start, clause_end, everyone)
+            if given is None and len(segments) > 1 and all(
+                    self._complete(context, seg_start, seg_end, everyone) for seg_start, seg_end in segments):
+                # "A supplies B, and C signed a deal with D": each part is a clause of its own.
+                work[:0] = [(a, b, [p for p in everyone if a <= p.start < b]) for a, b in segments]
                 continue
             stage = _stage(clause, relation, context=context, offset=clause_start)
             if relation == "supply":
@@ -350,7 +354,6 @@ class PartnershipFinder:
             if p.source in ("company", "reference"):
                 named_groups.setdefault(p.group, set()).add(p.company)
         members: list[Participant] = []
-        seen: set[str] = set()
         for p in participants:
             if p.source in ("person", "product") and p.group in named_groups:
                 continue
@@ -361,7 +364,7 @@ class PartnershipFinder:
                 continue                                    # the joint venture, with its owners named
             if _venture_before(text, p.start):
                 continue                                    # "their joint venture Ultium Cells"
-            if _NEGATED_BEFORE.search(text, max(0, p.start - 16), p.start):
+            if _negated(text, p.start):
                 continue                                    # "Samsung SDI, not CATL, will supply"
             members.append(p)
         return members
@@ -453,6 +456,8 @@ class PartnershipFinder:
         for label, sign in (("supply_active", 2), ("use_verb", -2), ("supply_from_verb", -2)):
             voted: set[int] = set()
             for verb in context.finditer(label, clause_start, clause_end):
+                if verb.group().lower() == "supply" and not _bare_supply_is_a_verb(text, verb.start()):
+                    continue
                 before = [m for m in subjects if m.end <= verb.start()]
                 if before:
                     subject = max(before, key=lambda m: m.end).start
@@ -544,6 +549,18 @@ class _Context:
     @staticmethod
     def in_span(items: list, starts: list[int], start: int, end: int) -> list:  # noqa: ANN001
         return items[bisect_left(starts, start):bisect_left(starts, end)]
+
+
+def _bare_supply_is_a_verb(text: str, start: int) -> bool:
+    words = text[max(0, start - 8):start].split()
+    return bool(words) and words[-1].lower() in _VERB_BEFORE_BARE_SUPPLY
+
+
+def _negated(text: str, start: int) -> bool:
+    """"not CATL", "rather than CATL", "instead of CATL", "unlike CATL" just before ``start``."""
+    window = text[max(0, start - 16):start]
+    return ("not" in window or "than" in window or "instead" in window or "nlike" in window) and bool(
+        _NEGATED_BEFORE.search(window))
 
 
 def _venture_before(text: str, start: int) -> bool:

@@ -71,6 +71,14 @@ def _role_phrases(text: str, cues: Cues | None, start: int = 0, end: int | None 
     return _ROLES.finditer(text, start, end) if cues is None else cues.finditer("role", start, end)
 
 
+def _more_name_after(text: str, end: int) -> bool:
+    """A bare surname that another name part follows is someone else: "Lee Jae-myung"."""
+    return _NEXT_NAME_PART.match(text, end) is not None
+
+
+_NEXT_NAME_PART = re.compile(r" [A-Z][a-z]")
+
+
 def normalise_roles(phrase: str) -> str:
     """'Founder and Chief Executive' -> 'founder, ceo' (fixed order, no duplicates)."""
     roles = {_SPELLING_TO_ROLE[m.group().lower()] for m in _ROLE_ONE.finditer(phrase)}
@@ -101,7 +109,8 @@ class PersonFinder:
         person_hits = [h for h in hits if h.category == "person"]
         named = {h.name for h in person_hits if not h.ambiguous}
         spans: list[tuple[int, int, str]] = [
-            (h.start, h.end, h.name) for h in person_hits if not h.ambiguous or h.name in named
+            (h.start, h.end, h.name) for h in person_hits
+            if not h.ambiguous or (h.name in named and not _more_name_after(text, h.end))
         ]
         spans += self._unknown_people(text, spans, companies, locator, cues)
         stated: list[tuple[int, str, str, str]] = []          # (start, person, role, company)

@@ -15,7 +15,7 @@ mentions span their sentence. The title only informs relevance.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -24,6 +24,7 @@ from evwatch.extract import partnerships as partnerships_module
 from evwatch.extract import people as people_module
 from evwatch.extract.catalogue import Catalogue, load_catalogue
 from evwatch.extract.companies import CompanyFinder
+from evwatch.extract.figures import extract_figures
 from evwatch.extract.partnerships import PartnershipFinder
 from evwatch.extract.matching import TextIndex
 from evwatch.extract.people import PersonFinder
@@ -95,7 +96,6 @@ class Extractor:
             alias: product.company for product in catalogue.products.values()
             for alias in (product.name, *product.aliases)
         }
-        self._figures = _figures_function()
 
     @classmethod
     def from_files(cls, catalogue_path: Path | str, watches_path: Path | str, **options) -> Extractor:  # noqa: ANN003
@@ -143,7 +143,7 @@ class Extractor:
         people = self.people.find(article, sentences, hits, companies, locator=locator, cues=cues)
         products = [h for h in hits if h.category == "product"]
         topics = [t for t in terms if t.label in self._topics]
-        figures: list[Figure] = self._figures(article, sentences, companies, products=self._products) if self._figures else []
+        figures: list[Figure] = extract_figures(article, sentences, companies, products=self._products)
         partnerships = self.partnerships.find(article, sentences, companies, people, products, topics, cues)
         relevance = score_relevance(
             article.article_id, self.watch, self.catalogue, sentences, companies, people, products,
@@ -159,15 +159,6 @@ class Extractor:
             extractor_version=EXTRACTOR_VERSION,
             meta={"watch": self.watch.name, "sentences": str(len(sentences))},
         )
-
-
-def _figures_function() -> Callable[..., list[Figure]] | None:
-    """extract/figures.py's extract_figures, or None while that module is absent."""
-    try:
-        from evwatch.extract.figures import extract_figures
-    except ImportError:
-        return None
-    return extract_figures
 
 
 def extract_articles(
