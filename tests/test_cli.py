@@ -68,6 +68,28 @@ def test_query_is_read_only(tmp_path: Path):
     assert "read-only" in result.output.lower()
 
 
+@pytest.mark.parametrize("sql", [
+    "copy (select 1) to 'out.csv'",
+    "attach 'other.duckdb' as other",
+    "install httpfs",
+    "load httpfs",
+    "select * from read_csv('secrets.csv')",
+    "set enable_external_access = true",
+])
+def test_query_reaches_nothing_but_the_warehouse(tmp_path: Path, monkeypatch, sql: str):
+    config = write_config(tmp_path)
+    (tmp_path / "secrets.csv").write_text("token\nhunter2\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    result = runner.invoke(app, ["query", "--config", str(config), sql])
+
+    assert result.exit_code == 2, result.output
+    assert "read-only" in result.output or "locked" in result.output
+    assert "hunter2" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".csv", ".duckdb")) == [
+        "evwatch.duckdb", "evwatch.snapshot.duckdb", "secrets.csv"]
+
+
 def test_query_rejects_an_unknown_format(tmp_path: Path):
     config = write_config(tmp_path)
     result = runner.invoke(app, ["query", "--config", str(config), "--format", "xml", "select 1"])
@@ -103,6 +125,64 @@ def test_ingest_takes_title_and_date_from_the_command_line(tmp_path: Path):
     rows = runner.invoke(app, ["query", "--config", str(config), "--format", "json",
                                "select title, published_at, date_trusted from articles"])
     assert json.loads(rows.stdout) == [{"title": "YU7 orders", "published_at": "2025-06-27T10:00:00", "date_trusted": True}]
+
+
+def test_ingest_takes_a_url_with_an_uppercase_scheme_for_a_url(httpserver, tmp_path: Path):
+    config = write_config(tmp_path)
+    httpserver.expect_request("/2025/03/lee-lei").respond_with_data(ARTICLE, content_type="text/html; charset=utf-8")
+    location = httpserver.url_for("/2025/03/lee-lei").replace("http://", "HTTP://")
+
+    result = runner.invoke(app, ["ingest", location, "--config", str(config)])
+
+    assert result.exit_code == 0, result.output
+    assert "Stored new article" in result.output
+    assert len(httpserver.log) == 1
+
+
+def test_ingest_refuses_a_file_beyond_the_fetch_size_cap(tmp_path: Path):
+    config = write_config(tmp_path)
+    big = tmp_path / "big.txt"
+    big.write_text("Xiaomi delivered cars. " * 50, encoding="utf-8")
+
+    result = runner.invoke(app, ["ingest", str(big), "--config", str(config)], env={"EVWATCH__FETCH__MAX_BYTES": "500"})
+
+    assert result.exit_code == 1
+    assert "larger than the cap of 500 bytes (fetch.max_bytes)" in result.output
+
+
+def test_feeds_shows_each_feeds_last_attempt(tmp_path: Path):
+    from evwatch.config import load_settings
+    from evwatch.pipeline import run_ingest
+
+    (tmp_path / "broken.xml").write_text("<html><body>Not a feed</body></html>", encoding="utf-8")
+    config = write_config(tmp_path, feeds="feeds:\n  - {name: broken, path: broken.xml}\n")
+    report = run_ingest(load_settings(config, env={}))
+
+    result = runner.invoke(app, ["feeds", "--config", str(config)])
+
+    assert result.exit_code == 1
+    assert "last attempt" in result.output
+    assert f"{report.started_at:%Y-%m-%d %H:%M}" in result.output
+
+
+def test_bench_scores_page_extraction_with_the_benchmarks_own_metric():
+    from evwatch.bench import benchmark_scores, shingle_matching
+
+    # Shingles are counted with multiplicity: of five shingles, "a b c d" twice, one is found
+    # (as a set it would be one of four).
+    assert shingle_matching("a b c d a b c d", "a b c d") == (0.2, 0.0, 0.8)
+    assert shingle_matching("one two", "one two") == (1.0, 0.0, 0.0)   # shorter than 4 words: one shingle
+    assert shingle_matching("", "") == (0.0, 0.0, 0.0)
+    counts = [
+        shingle_matching("a b c d e", "a b c d e"),       # perfect: precision 1, recall 1
+        shingle_matching("a b c d e f", "a b c d x y"),    # tp 1, fp 2, fn 2
+        shingle_matching("a b c d e", ""),                 # nothing predicted: counts for recall only
+        shingle_matching("", ""),                          # nothing at all: counts for neither
+    ]
+    scores = benchmark_scores(counts)
+    assert scores["precision"] == pytest.approx((1 + 1 / 3) / 2)
+    assert scores["recall"] == pytest.approx((1 + 1 / 3 + 0) / 3)
+    assert scores["f1"] == pytest.approx(2 * scores["precision"] * scores["recall"] / (scores["precision"] + scores["recall"]))
 
 
 def test_ingest_of_a_missing_file_is_an_error_not_a_crash(tmp_path: Path):

@@ -181,3 +181,13 @@ def test_a_broken_alert_channel_is_an_error_not_a_skipped_entry(tmp_path):
     config = write_config(tmp_path, [GOOD_FEED], channels=[{"name": "mail", "type": "apprise"}])
 
     assert config_error(config) == f"{tmp_path / 'alerts.yaml'}: channels[0] (mail): an 'apprise' channel needs 'url'"
+
+
+def test_page_fetching_has_a_budget_per_feed_and_a_bounded_number_of_attempts(tmp_path):
+    settings = load_settings(write_config(tmp_path, [GOOD_FEED]), env={})
+    assert (settings.fetch.page_budget_seconds, settings.fetch.max_page_attempts) == (180.0, 5)
+
+    # At most 20 minutes: the flow's task timeout, a backstop, lies beyond it.
+    message = config_error(write_config(tmp_path, [GOOD_FEED], fetch={"page_budget_seconds": 3600}))
+    assert "fetch.page_budget_seconds" in message and "1200" in message
+    assert "fetch.max_page_attempts" in config_error(write_config(tmp_path, [GOOD_FEED], fetch={"max_page_attempts": 0}))

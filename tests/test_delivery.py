@@ -30,6 +30,7 @@ from evwatch.alerts.channels import apprise_url
 from evwatch.alerts.deliver import deliver_pending
 from evwatch.alerts.render import render_alert
 from evwatch.config import ChannelConfig
+from evwatch.errors import ConfigError
 from evwatch.warehouse import alerts as outbox
 from evwatch.warehouse.db import Warehouse, execute
 from tests.helpers import NOW, Clock, unused_port
@@ -53,13 +54,18 @@ class Receiver:
         self.requests: list[dict[str, Any]] = []
         self.status = 200
         self.delay = 0.0
+        self.refuse: tuple[str, int] | None = None   # (text, status): answer messages containing text so
         server.expect_request("/hook", method="POST").respond_with_handler(self.handle)
 
     def handle(self, request: Request) -> Response:
-        self.requests.append({"key": request.headers.get("Idempotency-Key"), "json": request.get_json()})
+        body = request.get_json()
+        self.requests.append({"key": request.headers.get("Idempotency-Key"), "json": body})
         if self.delay:
             time.sleep(self.delay)
-        return Response("ok" if self.status < 400 else "broken", status=self.status)
+        status = self.status
+        if self.refuse and self.refuse[0] in body["message"]:
+            status = self.refuse[1]
+        return Response("ok" if status < 400 else "broken", status=status)
 
     def url(self, query: str = "") -> str:
         return f"json://127.0.0.1:{self.server.port}/hook" + (f"?{query}" if query else "")
@@ -305,9 +311,20 @@ def test_a_missing_secret_keeps_the_alert_pending_and_names_the_variable(warehou
 
 def test_apprise_url_carries_timeouts_and_the_key_but_keeps_the_users_own():
     hook = channel("hook", url="jsons://example.org/in?cto=9", timeout_seconds=2.5)
-    assert apprise_url(hook, "abc", {}) == "jsons://example.org/in?cto=9&rto=2.5&+Idempotency-Key=abc"
+    assert apprise_url(hook, "abc", {}) == "jsons://example.org/in?cto=9&rto=2.5&retry=0&+Idempotency-Key=abc"
     slack = channel("chat", url="slack://T1/B2/C3/#ev-watch")
-    assert apprise_url(slack, "abc", {}) == "slack://T1/B2/C3/#ev-watch?cto=15&rto=15"
+    assert apprise_url(slack, "abc", {}) == "slack://T1/B2/C3/#ev-watch?cto=15&rto=15&retry=0"
+
+
+def test_apprise_never_retries_inside_an_attempt_whatever_the_url_says():
+    """One attempt must end within the claim lease (connect + read timeout): retries are the outbox's."""
+    import apprise
+
+    hook = channel("hook", url="json://127.0.0.1:9/hook?retry=5&Retry=2&wait=3", timeout_seconds=2)
+    url = apprise_url(hook, "abc", {})
+    assert url == "json://127.0.0.1:9/hook?wait=3&cto=2&rto=2&retry=0&+Idempotency-Key=abc"
+    notifier = apprise.Apprise()
+    assert notifier.add(url) and notifier[0].retry == 0
 
 
 def test_hostile_feed_text_arrives_inert_in_chat_markdown_and_html(warehouse: Warehouse, clock: Clock,
@@ -371,6 +388,7 @@ from datetime import datetime
 from pathlib import Path
 from evwatch.alerts.deliver import deliver_pending
 from evwatch.config import ChannelConfig
+from evwatch.errors import ConfigError
 from evwatch.warehouse.db import Warehouse
 
 args = json.loads(sys.argv[1])
@@ -439,12 +457,105 @@ def test_an_alert_is_given_up_after_its_last_attempt_and_still_listed(warehouse:
     assert recent[0]["next_attempt_at"] is None and "onnection" in recent[0]["last_error"]
 
 
-def test_alerts_of_a_removed_or_disabled_channel_wait(warehouse: Warehouse, clock: Clock):
+def test_alerts_of_a_disabled_channel_wait_quietly(warehouse: Warehouse, clock: Clock):
     [alert_id] = queue(warehouse, [channel("term", "terminal")], clock)
-    assert deliver_pending(warehouse, [], now=clock).skipped == [alert_id]
-    assert deliver_pending(warehouse, [channel("term", "terminal", enabled=False)], now=clock).skipped == [alert_id]
+    out = io.StringIO()
+    report = deliver_pending(warehouse, [channel("term", "terminal", enabled=False)], now=clock, out=out)
+    assert report.skipped == [alert_id] and report.notices == [] and out.getvalue() == ""
     row = alert_rows(warehouse)[alert_id]
-    assert (row["status"], row["attempts"]) == ("pending", 0)
+    assert (row["status"], row["attempts"], row["last_error"]) == ("pending", 0, None)
+
+
+def test_alerts_of_a_removed_channel_wait_say_why_and_raise_one_notice(warehouse: Warehouse, clock: Clock,
+                                                                        tmp_path: Path):
+    first = queue(warehouse, [channel("old-chat", "terminal")], clock)
+    second = queue(warehouse, [channel("old-chat", "terminal")], clock, changes=[new_change(6)])
+    files = channel("files", "file", path=tmp_path / "out")
+    for _ in range(3):                                      # three runs after the channel was removed
+        report = deliver_pending(warehouse, [files], now=clock)
+        assert sorted(report.unconfigured) == sorted(first + second)
+        clock.advance(hours=1)
+    [notice] = [p.read_text(encoding="utf-8") for p in (tmp_path / "out").iterdir()]
+    assert "evwatch: alert channel 'old-chat' is not configured" in notice
+    assert "2 alerts wait for it in the outbox" in notice
+    rows = alert_rows(warehouse)
+    assert [(rows[i]["status"], rows[i]["attempts"]) for i in first + second] == [("pending", 0)] * 2
+    assert "old-chat: channel not configured" in rows[first[0]]["last_error"]
+    # configured again: delivered, and the operator hears it recovered
+    out = io.StringIO()
+    report = deliver_pending(warehouse, [files, channel("old-chat", "terminal")], now=clock, out=out)
+    assert set(first + second) <= set(report.sent) and len(report.notices) == 1
+    assert any("'old-chat' has recovered" in p.read_text(encoding="utf-8") for p in (tmp_path / "out").iterdir())
+
+
+def test_a_message_the_service_refuses_is_given_up_at_once_with_one_notice(warehouse: Warehouse, clock: Clock,
+                                                                           receiver: Receiver, tmp_path: Path):
+    hook = channel("hook", url=receiver.url())
+    files = channel("files", "file", path=tmp_path / "out")
+    refused = queue(warehouse, [hook], clock, changes=[new_change(7)])
+    clock.advance(seconds=1)
+    fine = queue(warehouse, [hook], clock, changes=[new_change(8)])
+    receiver.refuse = ("EV #7", 400)
+    report = deliver_pending(warehouse, [hook, files], now=clock)
+    assert (report.gave_up, report.sent[:1], report.deferred) == (refused, fine, [])   # the channel works
+    row = alert_rows(warehouse)[refused[0]]
+    assert (row["status"], row["attempts"], row["next_attempt_at"]) == ("failed", 1, None)
+    assert "error=400" in row["last_error"]
+    [notice] = [p.read_text(encoding="utf-8") for p in (tmp_path / "out").iterdir()]
+    assert "evwatch: an alert on channel 'hook' was given up" in notice
+    assert "the service refused the message itself" in notice and refused[0] in notice
+    clock.advance(days=1)
+    assert deliver_pending(warehouse, [hook, files], now=clock).notices == []
+    assert len(receiver.requests) == 2                      # no pointless retry
+
+
+def test_a_message_that_always_fails_on_a_working_channel_is_given_up_with_one_notice(
+        warehouse: Warehouse, clock: Clock, receiver: Receiver):
+    hook = channel("hook", url=receiver.url())
+    receiver.refuse = ("EV #9", 503)                        # transient for the service, but every time
+    [doomed] = queue(warehouse, [hook], clock, changes=[new_change(9)])
+    out = io.StringIO()
+    for n in range(3):
+        clock.advance(hours=7)
+        report = deliver_pending(warehouse, [hook], now=clock, out=out, max_attempts=3)
+        assert report.errors and not report.sent, n
+        clock.advance(seconds=1)                            # the others get through in between
+        other = queue(warehouse, [hook], clock, changes=[new_change(50 + n)])
+        assert deliver_pending(warehouse, [hook], now=clock, out=out, max_attempts=3).sent == other, n
+    assert alert_rows(warehouse)[doomed]["status"] == "failed"
+    with warehouse.read(live=True) as conn:
+        assert outbox.channel_state(conn, "hook").consecutive_failures == 0    # never 3 in a row
+    printed = out.getvalue()
+    assert printed.count("evwatch: an alert on channel 'hook' was given up") == 1
+    assert "after 3 attempts" in printed and "failing" not in printed
+
+
+def test_each_channel_gets_the_message_within_its_size_budget(warehouse: Warehouse, clock: Clock,
+                                                             receiver: Receiver, tmp_path: Path):
+    from evwatch.alerts.channels import channel_max_chars, render_for_channels
+
+    assert channel_max_chars(channel("d", url="discord://1/abc")) == 2000
+    assert channel_max_chars(channel("t", url="workflows://host/path")) == 1000
+    assert channel_max_chars(channel("m", url=mail_url(25))) == 100_000
+    assert channel_max_chars(channel("f", "file", path=tmp_path)) == 20_000
+    small = channel("hook", url=receiver.url()).model_copy(update={"max_chars": 1500})   # max_chars: 1500
+    assert channel_max_chars(small) == 1500
+    with pytest.raises(ConfigError, match=r"channels\.hook\.max_chars"):
+        channel_max_chars(small.model_copy(update={"max_chars": 10}))
+
+    changes = [new_change(60 + n, score=1 - n / 100) for n in range(10)]
+    files = channel("files", "file", path=tmp_path / "out")
+    main, copies = render_for_channels(WATCH, changes, [small, files])
+    assert copies["files"] is main and main.shown == 10
+    assert copies["hook"].stamp == main.stamp and 0 < copies["hook"].shown < 10
+    with warehouse.transaction() as conn:
+        ids = outbox.enqueue(conn, main, watch=WATCH, kind="alert", channels=[small, files], now=clock(),
+                             development_ids=[c.development.development_id for c in changes], copies=copies)
+    assert len(ids) == 2
+    assert sorted(deliver_pending(warehouse, [small, files], now=clock).sent) == sorted(ids)
+    body = receiver.requests[0]["json"]["message"]
+    assert len(body) <= 1500 and f"… and {copies['hook'].omitted} more developments" in body
+    assert body.rstrip().endswith(f"ref: {ids[0]}")
 
 
 def test_once_a_channel_fails_its_other_alerts_wait_for_the_next_run(warehouse: Warehouse, clock: Clock):
@@ -513,3 +624,36 @@ def test_with_no_other_channel_the_notice_is_printed_once(warehouse: Warehouse, 
         deliver_pending(warehouse, [hook], now=clock, out=out)
     assert out.getvalue().count("evwatch: alert channel 'hook' is failing") == 1
     assert "Last error: " in out.getvalue()
+
+
+# --------------------------------------------------------------------------- the digest
+
+def test_a_digest_covers_everything_since_the_previous_one_and_reports_its_delivery(
+        warehouse: Warehouse, clock: Clock, receiver: Receiver, tmp_path: Path):
+    from dataclasses import replace as with_fields
+
+    from evwatch.developments.facts import observations
+    from evwatch.developments.novelty import apply
+    from evwatch.warehouse import developments as store
+    from evwatch.watching import send_digest
+    from tests.helpers import make_settings
+    from tests.test_developments import WATCH as WATCH_DEF
+    from tests.test_developments import extraction, fig, meta
+
+    hook = channel("hook", url=receiver.url())
+    settings = with_fields(make_settings(tmp_path / "config"), watches_file=ROOT / "config" / "watches.yaml",
+                           channels=(hook,))
+    missed = NOW - timedelta(days=3)                        # the last digest ran three days ago ...
+    with warehouse.transaction() as conn:
+        outbox.record_digest(conn, watch=WATCH, period=(missed - timedelta(days=1), missed), message_id="m0",
+                             now=missed)
+    found = observations(extraction("k1", figures=(fig("Xiaomi", 350_000),)), meta("k1", missed), WATCH_DEF)
+    state, changes, _ = apply({}, found, WATCH_DEF, now=missed)
+    with warehouse.transaction() as conn:                   # ... and this change came two days ago
+        store.save(conn, WATCH, state, changes, ["k1"], NOW - timedelta(days=2))
+    receiver.status = 500
+    digest = send_digest(warehouse, settings, now=clock, period=timedelta(days=1))
+    assert len(digest) == 1 and "Xiaomi deliveries target 2025" in digest[0].text
+    assert f"Period: {missed:%Y-%m-%d %H:%M} – {NOW:%Y-%m-%d %H:%M} UTC" in digest[0].text
+    assert not digest.delivery.ok and len(digest.delivery.retrying) == 1     # the CLI can exit 1
+    assert send_digest(warehouse, settings, now=clock) == []

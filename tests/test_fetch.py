@@ -162,6 +162,8 @@ def test_plain_get_names_evwatch_and_asks_for_feeds(web):
     request = web.log[0][0]
     assert request.headers["User-Agent"].startswith("evwatch/")
     assert "application/rss+xml" in request.headers["Accept"]
+    # JSON is refused as "not a feed", so it is never asked for.
+    assert "json" not in request.headers["Accept"].lower()
     assert request.headers["Accept-Encoding"] == "gzip, deflate"
     assert "If-None-Match" not in request.headers
 

@@ -62,3 +62,18 @@ def test_serve_builds_a_scheduled_deployment_with_one_run_at_a_time(tmp_path: Pa
     assert pipeline.concurrency_limit == 1
     digest = next(d for d in built if d.name == "evwatch-daily-digest")
     assert digest.schedules[0].schedule.cron == "0 6 * * 1-5"
+
+
+def test_fetch_tasks_have_a_timeout_beyond_the_library_bounds():
+    from pydantic import ValidationError
+
+    from evwatch.config import FetchConfig
+    from flows.pipeline import build_articles, fetch_feed
+
+    # The library bounds page fetching by the feed's page budget, which may not exceed 1200 s;
+    # the task timeout is a backstop beyond it.
+    with pytest.raises(ValidationError):
+        FetchConfig(page_budget_seconds=1201)
+    assert build_articles.timeout_seconds > 1200
+    defaults = FetchConfig()
+    assert fetch_feed.timeout_seconds > (defaults.retries + 1) * defaults.deadline + defaults.retries * defaults.max_retry_after

@@ -6,15 +6,17 @@ for the time of the run; nothing of ours is mocked.
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from evwatch import pipeline
 from evwatch.config import Settings
 from evwatch.pipeline import IngestReport, ingest_document, run_ingest
+from evwatch.report import RunSummary
 from tests.helpers import (
     ARTICLES, NOW, Clock, item, make_settings, page, rows, rss, table_counts, unused_port, words_changed,
 )
@@ -67,6 +69,41 @@ def feed_health(db: Path) -> dict[str, dict]:
 
 def naive(moment: datetime) -> datetime:
     return moment.replace(tzinfo=None)
+
+
+def on_other_site(url: str) -> str:
+    """The same local server under another host name: another site, as far as identity goes."""
+    return url.replace("//localhost:", "//127.0.0.1:", 1)
+
+
+def with_etag(server: HTTPServer, path: str, body: str, etag: str = '"v1"') -> str:
+    """Serve a feed that answers a conditional GET carrying its ETag with 304."""
+    def feed(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == etag:
+            return Response(status=304, headers={"ETag": etag})
+        return Response(body, content_type=RSS_TYPE, headers={"ETag": etag})
+
+    server.expect_request(path).respond_with_handler(feed)
+    return server.url_for(path)
+
+
+def answers(server: HTTPServer, path: str, *responses: Response, content_type: str = HTML_TYPE) -> None:
+    """Serve ``path`` with the given responses in turn, the last one for ever after."""
+    calls = []
+
+    def handler(request: Request) -> Response:
+        calls.append(request)
+        return responses[min(len(calls), len(responses)) - 1]
+
+    server.expect_request(path).respond_with_handler(handler)
+
+
+def html(body: str) -> Response:
+    return Response(body, content_type=HTML_TYPE)
+
+
+def pending_pages(db: Path) -> list[tuple]:
+    return rows(db, "SELECT link, attempts FROM pending_pages ORDER BY link")
 
 
 # --------------------------------------------------------------------------- full text
@@ -287,6 +324,256 @@ def test_rerun_asks_with_the_etag_and_a_304_changes_nothing(httpserver, tmp_path
     assert content_counts(settings.db_path) == before
     assert rows(settings.db_path, "SELECT etag, last_status, consecutive_failures FROM feeds") == [('"v1"', 304, 0)]
     assert feed_health(settings.db_path)["wire"]["entries_seen"] == 1  # a 304 does not empty the feed
+
+
+# --------------------------------------------------------------------------- syndication partners and other outlets
+
+def test_a_copy_whose_canonical_names_another_site_stays_its_own_article_linked_to_the_original(httpserver, tmp_path):
+    title, text = ARTICLES["sdi-xiaomi"]
+    original = httpserver.url_for("/wire/sdi-xiaomi")
+    wire = serve_feed(httpserver, "/wire.xml", rss(item(title, guid=original, link=original, content=text,
+                                                    published="Mon, 30 Jun 2025 08:00:00 GMT")))
+    # The partner republishes the opening with a paragraph of its own; its rel=canonical names
+    # the original outlet's URL, on another site.
+    excerpt = text.split("\n\n")[0] + "\n\nPartner Daily readers can follow the story on our electric vehicle page."
+    serve_page(httpserver, "/partner/sdi-xiaomi", page(title, excerpt, canonical=original))
+    copy_link = on_other_site(httpserver.url_for("/partner/sdi-xiaomi"))
+    partner = serve_feed(httpserver, "/partner.xml", rss(item(title, guid=copy_link, link=copy_link,
+                                                          summary="Samsung SDI is in talks with Xiaomi.",
+                                                          published="Mon, 30 Jun 2025 10:00:00 GMT")))
+    settings = make_settings(tmp_path, [{"name": "wire", "url": wire, "source": "Wire"},
+                                        {"name": "partner", "url": on_other_site(partner), "source": "Partner Daily"}])
+
+    report = ingest(settings)
+
+    original_article, copy = articles(settings.db_path)
+    assert (original_article["url"], original_article["source"], original_article["version"]) == (original, "Wire", 1)
+    assert original_article["text"] == text
+    assert (copy["url"], copy["source"], copy["version"]) == (copy_link, "Partner Daily", 1)
+    assert copy["text"] == excerpt.replace("\n\n", "\n")
+    # Too little shared text for MinHash to call it a copy: the page's own canonical links it.
+    assert copy["duplicate_of"] == original_article["article_id"]
+    assert report.new_versions == [] and report.duplicates == [copy["article_id"]]
+    assert rows(settings.db_path, "SELECT article_id FROM article_aliases WHERE alias = ?", [f"url:{original}"]) == [
+        (original_article["article_id"],)]
+
+
+def test_another_outlets_article_under_the_same_guid_is_another_article(httpserver, tmp_path):
+    guid = "article-2025-06-30-000123"   # long enough to count as global, yet only unique per publisher
+    harman_title, harman_text = ARTICLES["harman"]
+    display_title, display_text = ARTICLES["display"]
+    one = serve_feed(httpserver, "/one.xml", rss(item(harman_title, guid=guid, link=httpserver.url_for("/one/a"),
+                                                  content=harman_text, published="Mon, 30 Jun 2025 08:00:00 GMT")))
+    other_link = on_other_site(httpserver.url_for("/other/a"))
+    other = serve_feed(httpserver, "/other.xml", rss(item(display_title, guid=guid, link=other_link, content=display_text,
+                                                      published="Mon, 30 Jun 2025 09:00:00 GMT")))
+    settings = make_settings(tmp_path, [{"name": "one", "url": one}, {"name": "other", "url": on_other_site(other)}])
+
+    report = ingest(settings)
+
+    assert [(a["title"], a["source"], a["version"]) for a in articles(settings.db_path)] == [
+        (harman_title, "one", 1), (display_title, "other", 1)]
+    assert len(report.new_articles) == 2 and report.new_versions == []
+
+
+def test_another_outlets_feed_linking_to_an_article_adds_no_version_to_it(httpserver, tmp_path):
+    title, text = ARTICLES["lei-jun"]
+    link = httpserver.url_for("/autos/lei-jun-target")
+    wire = serve_feed(httpserver, "/wire.xml", rss(item(title, guid=link, link=link, content=text,
+                                                    published="Mon, 30 Jun 2025 08:00:00 GMT")))
+    rewritten = words_changed(text, {"told shareholders on Thursday": "said on Thursday"})
+    digest = serve_feed(httpserver, "/digest.xml", rss(item(f"{title} (digest)", guid="digest-77", link=link,
+                                                        content=rewritten, published="Mon, 30 Jun 2025 12:00:00 GMT")))
+    settings = make_settings(tmp_path, [{"name": "wire", "url": wire, "source": "Wire"},
+                                        {"name": "digest", "url": digest, "source": "Morning Digest"}])
+
+    report = ingest(settings)
+
+    [article] = articles(settings.db_path)
+    assert (article["source"], article["version"], article["text"]) == ("Wire", 1, text)
+    assert report.new_versions == []
+    assert rows(settings.db_path, "SELECT DISTINCT article_id FROM entries") == [(article["article_id"],)]
+
+
+# --------------------------------------------------------------------------- pages tried again
+
+def test_a_page_that_failed_for_a_passing_reason_is_fetched_again_though_the_feed_answers_304(httpserver, tmp_path):
+    title, text = ARTICLES["sdi-xiaomi"]
+    link = httpserver.url_for("/autos/sdi-xiaomi")
+    answers(httpserver, "/autos/sdi-xiaomi", Response("busy", status=503), html(page(title, text)))
+    url = with_etag(httpserver, "/feed.xml", rss(item(title, guid=link, link=link, summary="Samsung SDI is in talks.")))
+    settings = make_settings(tmp_path, [{"name": "wire", "url": url}])
+
+    first = ingest(settings)
+    assert [a["text"] for a in articles(settings.db_path)] == ["Samsung SDI is in talks."]
+    assert pending_pages(settings.db_path) == [(link, 1)]
+    assert [(p.stage, p.kind) for p in first.problems] == [("page", "HTTPStatusError")]
+
+    second = ingest(settings, Clock(NOW.replace(hour=13)))
+
+    assert requested(httpserver) == ["/feed.xml", "/autos/sdi-xiaomi", "/feed.xml", "/autos/sdi-xiaomi"]
+    assert [(s.feed, s.status) for s in second.feeds] == [("wire", "not modified")]
+    [article] = articles(settings.db_path)
+    assert (article["version"], article["text"]) == (2, text.replace("\n\n", "\n"))
+    assert second.new_versions == [article["article_id"]]
+    assert pending_pages(settings.db_path) == []
+
+
+def test_a_summary_kept_because_the_page_failed_never_replaces_the_pages_text(httpserver, tmp_path):
+    title, text = ARTICLES["display"]
+    link = httpserver.url_for("/display")
+    answers(httpserver, "/display", html(page(title, text)), Response("busy", status=503))
+    serve_feed(httpserver, "/feed.xml", rss(item(title, guid=link, link=link, summary="OLED dashboards.")))
+    settings = make_settings(tmp_path, [{"name": "wire", "url": httpserver.url_for("/feed.xml")}])
+    ingest(settings)
+    httpserver.clear_log()
+    # The feed edits its summary, so the entry is read again, while the page is down.
+    httpserver.clear()
+    answers(httpserver, "/display", Response("busy", status=503))
+    serve_feed(httpserver, "/feed.xml", rss(item(title, guid=link, link=link, summary="OLED dashboards for Hyundai.")))
+
+    report = ingest(settings, Clock(NOW.replace(hour=13)))
+
+    [article] = articles(settings.db_path)
+    assert (article["version"], article["text"]) == (1, text.replace("\n\n", "\n"))
+    assert report.new_versions == []
+    assert pending_pages(settings.db_path) == [(link, 1)]
+
+
+def test_a_page_that_keeps_failing_is_given_up_after_the_configured_attempts(httpserver, tmp_path):
+    link = httpserver.url_for("/down")
+    answers(httpserver, "/down", Response("busy", status=503))
+    url = with_etag(httpserver, "/feed.xml", rss(item("Harman buys a startup", guid=link, link=link,
+                                                      summary="Harman agreed to buy a Munich audio startup.")))
+    settings = make_settings(tmp_path, [{"name": "wire", "url": url}], fetch={"max_page_attempts": 2})
+
+    ingest(settings)
+    assert pending_pages(settings.db_path) == [(link, 1)]
+    second = ingest(settings, Clock(NOW.replace(hour=13)))
+    third = ingest(settings, Clock(NOW.replace(hour=14)))
+
+    assert pending_pages(settings.db_path) == []
+    assert [p.kind for p in second.problems] == ["HTTPStatusError", "gave-up"]
+    assert third.problems == [] and requested(httpserver).count("/down") == 2
+    assert [a["text"] for a in articles(settings.db_path)] == ["Harman agreed to buy a Munich audio startup."]
+
+
+def test_pages_beyond_the_feeds_page_budget_wait_for_the_next_run(httpserver, tmp_path):
+    clock = Clock()
+    items, texts = [], {}
+    for name in ("display", "harman", "lei-jun"):
+        title, text = ARTICLES[name]
+        texts[title] = text.replace("\n\n", "\n")
+
+        def slow(request: Request, body: str = page(title, text)) -> Response:
+            clock.advance(seconds=60)   # each page takes a minute of the run's clock
+            return html(body)
+
+        httpserver.expect_request(f"/news/{name}").respond_with_handler(slow)
+        link = httpserver.url_for(f"/news/{name}")
+        items.append(item(title, guid=link, link=link, summary=f"Summary of {name}.",
+                          published=f"Mon, 30 Jun 2025 0{len(items) + 6}:00:00 GMT"))
+    url = with_etag(httpserver, "/feed.xml", rss(*items))
+    settings = make_settings(tmp_path, [{"name": "wire", "url": url}],
+                             fetch={"page_budget_seconds": 90, "per_host_concurrency": 1})
+
+    first = ingest(settings, clock)
+
+    assert requested(httpserver) == ["/feed.xml", "/news/display", "/news/harman"]
+    assert [p.kind for p in first.problems] == ["page-budget"]
+    assert "90 s ran out; 1 pages left for the next run" in first.problems[0].message
+    assert pending_pages(settings.db_path) == [(httpserver.url_for("/news/lei-jun"), 0)]
+    assert [a["text"] for a in articles(settings.db_path)][-1] == "Summary of lei-jun."
+
+    clock.advance(hours=1)
+    ingest(settings, clock)
+
+    assert {a["title"]: a["text"] for a in articles(settings.db_path)} == texts
+    assert pending_pages(settings.db_path) == []
+
+
+def test_a_page_step_that_did_not_finish_leaves_the_feed_unread_and_its_cursor_in_place(httpserver, tmp_path):
+    title, text = ARTICLES["harman"]
+    link = httpserver.url_for("/harman")
+    url = with_etag(httpserver, "/feed.xml", rss(item(title, guid=link, link=link, content=text)))
+    settings = make_settings(tmp_path, [{"name": "wire", "url": url}])
+    warehouse = pipeline.make_warehouse(settings)
+    feeds = list(settings.feeds)
+    state = pipeline.load_state(warehouse, feeds)
+    with pipeline.make_fetcher(settings) as fetcher:
+        reads = pipeline.read_feeds([pipeline.fetch_feed(fetcher, feeds[0], None)], state)
+
+    # What the flow gets back from a page task that hit its timeout (the backstop).
+    built = [pipeline.pages_or_failure(reads[0], TimeoutError("Task run exceeded timeout of 1800 second(s)"))]
+    report = pipeline.store_run(warehouse, "r1", NOW, reads, built)
+
+    assert [(s.feed, s.status) for s in report.feeds] == [("wire", "failed")]
+    assert rows(settings.db_path, "SELECT etag, consecutive_failures FROM feeds") == [(None, 1)]
+    assert table_counts(settings.db_path)["article_versions"] == 0
+    ingest(settings)   # the next run reads the feed in full (no 304) and stores the article
+    assert [a["title"] for a in articles(settings.db_path)] == [title]
+
+
+# --------------------------------------------------------------------------- when a feed is fetched
+
+def test_a_feed_polled_less_often_than_the_schedule_is_skipped_until_it_is_due(httpserver, tmp_path):
+    title, text = ARTICLES["harman"]
+    link = httpserver.url_for("/harman")
+    url = serve_feed(httpserver, "/feed.xml", rss(item(title, guid=link, link=link, content=text)))
+    settings = make_settings(tmp_path, [{"name": "slow", "url": url, "poll_minutes": 30}])
+    clock = Clock()
+    ingest(settings, clock)
+
+    clock.advance(minutes=15)
+    skipped = ingest(settings, clock)
+    clock.advance(minutes=14, seconds=45)   # a run a few seconds early for its slot still polls
+    due = ingest(settings, clock)
+
+    [summary] = skipped.feeds
+    assert (summary.status, summary.note) == ("skipped", "not due: attempted 15 min ago, polled every 30 min")
+    assert not RunSummary.from_ingest(skipped).needs_attention and skipped.feeds_failed == 0
+    assert [s.status for s in due.feeds] == ["ok"]
+    assert requested(httpserver) == ["/feed.xml", "/feed.xml"]
+    assert rows(settings.db_path, "SELECT last_attempt_at FROM feeds") == [(naive(clock.now),)]
+
+
+def test_a_long_retry_after_is_remembered_and_the_feed_left_alone_until_then(httpserver, tmp_path):
+    title, text = ARTICLES["display"]
+    link = httpserver.url_for("/display")
+    answers(httpserver, "/feed.xml", Response("slow down", status=503, headers={"Retry-After": "3600"}),
+            Response(rss(item(title, guid=link, link=link, content=text))), content_type=RSS_TYPE)
+    settings = make_settings(tmp_path, [{"name": "busy", "url": httpserver.url_for("/feed.xml")}])
+    clock = Clock()
+    first = ingest(settings, clock)
+    assert rows(settings.db_path, "SELECT retry_not_before FROM feeds") == [(naive(NOW + timedelta(hours=1)),)]
+
+    clock.advance(minutes=15)
+    waiting = ingest(settings, clock)
+    clock.advance(minutes=46)
+    after = ingest(settings, clock)
+
+    assert [s.status for s in first.feeds] == ["failed"]
+    [summary] = waiting.feeds
+    assert summary.status == "backing off" and "2025-07-01 13:00 UTC" in summary.note
+    assert waiting.feeds_failed == 0
+    assert [s.status for s in after.feeds] == ["ok"]
+    assert requested(httpserver) == ["/feed.xml", "/feed.xml"]
+    assert rows(settings.db_path, "SELECT retry_not_before FROM feeds") == [(None,)]
+
+
+def test_an_undated_entry_keeps_its_first_seen_date_in_every_version(httpserver, tmp_path):
+    url = serve_feed(httpserver, "/feed.xml", rss(item("Xiaomi annual meeting", guid="brief-1",
+                                                       summary="Xiaomi will hold its annual meeting in Beijing.")))
+    settings = make_settings(tmp_path, [{"name": "briefs", "url": url}])
+    ingest(settings)
+    httpserver.clear()
+    serve_feed(httpserver, "/feed.xml", rss(item("Xiaomi annual meeting", guid="brief-1",
+                                                 summary="Xiaomi will hold its annual meeting in Beijing on Thursday.")))
+
+    ingest(settings, Clock(NOW.replace(hour=18)))
+
+    assert rows(settings.db_path, "SELECT version, published_at, date_trusted, fetched_at FROM article_versions ORDER BY 1") == [
+        (1, naive(NOW), False, naive(NOW)), (2, naive(NOW), False, naive(NOW.replace(hour=18)))]
 
 
 # --------------------------------------------------------------------------- failing feeds

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from evwatch.ingest.normalize import (
-    canonical_url, clean_line, clean_text, content_hash, parse_datetime, stable_id, trusted_date,
+    canonical_url, clean_line, clean_text, content_hash, is_http_url, parse_datetime, same_site, stable_id,
+    trusted_date,
 )
 
 SEEN = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
@@ -33,6 +34,8 @@ SEEN = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
     ("http://[2001:DB8::1]:8080/a?utm_source=x", "http://[2001:db8::1]:8080/a"),     # IPv6 keeps its brackets
     ("http://news.example:99999/a?utm_source=x", "http://news.example:99999/a?utm_source=x"),  # not a URL: as given
     ("http://[::1/a", "http://[::1/a"),
+    ("https://news.example/2025/\x01sdi-\u200bxiaomi\x7f", "https://news.example/2025/sdi-xiaomi"),   # controls go
+    ("https://news.example/har\tman\n-results\ufeff?id=1", "https://news.example/harman-results?id=1"),
 ])
 def test_canonical_url(url, canonical):
     assert canonical_url(url) == canonical
@@ -41,6 +44,29 @@ def test_canonical_url(url, canonical):
 def test_canonical_url_is_idempotent():
     once = canonical_url("https://News.example:443/a//b?utm_source=x&id=1#top")
     assert canonical_url(once) == once == "https://news.example/a/b?id=1"
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("https://www.example.com/a", "https://example.com/b", True),           # a leading www. is the same host
+    ("https://news.example.com/a", "https://example.com/b", True),          # a subdomain is the same site
+    ("https://news.example.com/a", "https://sport.example.com/b", True),    # the same registrable domain
+    ("https://www.bbc.co.uk/a", "https://news.bbc.co.uk/b", True),          # by the public suffix list
+    ("https://finance.yahoo.com/a", "https://www.reuters.com/b", False),    # a syndication partner
+    ("https://a.co.uk/x", "https://b.co.uk/y", False),                      # a public suffix is no site
+    ("http://localhost:8080/a", "http://127.0.0.1:8080/a", False),
+    ("https://news.example/a", "https://news.example/b", True),              # hosts outside the list: by name
+    ("https://news.example/a", "not a url", False),
+])
+def test_same_site(a, b, same):
+    assert same_site(a, b) is same and same_site(b, a) is same
+
+
+@pytest.mark.parametrize("value, is_url", [
+    ("https://news.example/a", True), ("HTTPS://news.example/a", True), ("Http://news.example", True),
+    ("  https://news.example/a", True), ("file:///etc/passwd", False), ("news.html", False), ("", False), (None, False),
+])
+def test_is_http_url(value, is_url):
+    assert is_http_url(value) is is_url
 
 
 def test_a_plausible_date_is_trusted():
@@ -60,6 +86,12 @@ def test_a_date_in_the_future_is_not_trusted():
 def test_up_to_a_day_ahead_is_tolerated_as_clock_skew():
     ahead = SEEN + timedelta(hours=23)
     assert trusted_date(ahead, SEEN) == (ahead, True, None)
+
+
+def test_a_date_is_in_the_future_of_now_not_of_the_first_sighting():
+    republished = SEEN + timedelta(days=3)   # an entry first seen three days before it was redated
+    assert trusted_date(republished, SEEN, now=republished) == (republished, True, None)
+    assert trusted_date(None, SEEN, now=republished) == (SEEN, False, "missing")
 
 
 def test_a_date_before_1990_is_not_trusted():

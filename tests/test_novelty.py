@@ -98,6 +98,18 @@ def test_the_same_outlet_again_corroborates_but_is_not_another_independent_sourc
     assert len(result.state[MEETING].sources) == 2
 
 
+def test_a_syndicated_copy_published_before_its_original_still_counts_once():
+    copy = meeting(article("w1", 0, "Global Newswire", copy_of="t1"))
+    original = meeting(article("t1", 0.5, "TechAsia Review"))
+    together = run(copy, original)
+    in_turn = run(original, state=run(copy).state)
+    for result in (together, in_turn):
+        dev = result.state[MEETING]
+        assert [(s.article_id, s.role) for s in dev.sources] == [("w1", "first report"), ("t1", "copy")]
+        assert dev.source_count == 1
+        assert changes_of(result)[1:] == []
+
+
 def test_a_syndicated_copy_is_recorded_as_a_copy_and_not_counted():
     first = run(meeting(article("t1", 0, "TechAsia Review")))
     copied = run(meeting(article("w1", 1, "Global Newswire", copy_of="t1")), state=first.state)
@@ -139,11 +151,19 @@ def test_a_denial_is_an_update():
     assert result.state[BATTERIES].summary == "Samsung supplying Xiaomi with batteries: denied (via Samsung SDI)"
 
 
-def test_a_stage_moving_back_weeks_later_is_an_update():
-    result = run(battery_deal(article("k1", 0), "agreed"), battery_deal(article("a1", 60, "AutoDaily"), "ended"),
-                 battery_deal(article("t1", 200, "TechAsia Review"), "in_talks"))
-    assert [c[2] for c in changes_of(result)][1:] == [(FieldChange("stage", "agreed", "ended"),),
-                                                       (FieldChange("stage", "ended", "in_talks"),)]
+def test_a_stage_moving_back_weeks_later_is_a_stale_report_not_an_update():
+    # a rewritten rumour long after the deal was agreed, or old talks recalled after it ended
+    result = run(battery_deal(article("k1", 0), "speculated"), battery_deal(article("k2", 30), "agreed"),
+                 battery_deal(article("t1", 90, "TechAsia Review"), "speculated"),
+                 battery_deal(article("a1", 120, "AutoDaily"), "ended"),
+                 battery_deal(article("t2", 200, "TechAsia Review"), "in_talks"))
+    assert changes_of(result) == [("new", "k1", ()),
+                                  ("updated", "k2", (FieldChange("stage", "speculated", "agreed"),)),
+                                  ("updated", "a1", (FieldChange("stage", "agreed", "ended"),))]
+    dev = result.state[BATTERIES]
+    assert (dev.stage, dev.status) == ("ended", "updated")
+    assert [s.role for s in dev.sources] == ["first report", "update", "superseded", "update", "superseded"]
+    assert dev.source_count == 3            # a stale report still says the development exists
 
 
 def test_a_stage_flipping_back_within_days_is_one_conflict_not_flapping():
@@ -233,13 +253,33 @@ def test_a_clear_revision_settles_a_conflict():
     assert (dev.status, dev.value, dev.conflict, dev.conflict_claims) == ("updated", 150_000, None, ())
 
 
-def test_a_value_reverting_to_an_older_one_is_a_conflict():
+def test_a_value_restated_months_after_it_was_replaced_is_a_stale_report_not_a_conflict():
     state = run(target(article("t1", 0, "TechAsia Review"), 300_000),
                 target(article("a1", 100, "AutoDaily"), 350_000)).state
-    result = run(target(article("k1", 160), 300_000), target(article("k2", 170), 350_000),
-                 target(article("k3", 175), 300_000), state=state)
-    assert changes_of(result) == [("conflict", "k1", (FieldChange("status", "updated", "conflict"),))]
-    assert result.state[TARGET].value == 350_000
+    result = run(target(article("k1", 101), 300_000), target(article("k2", 160), 300_000),
+                 target(article("k3", 170), 350_000), target(article("x1", 175, "Other Wire"), 300_000), state=state)
+    assert result.changes == []
+    dev = result.state[TARGET]
+    assert (dev.value, dev.status) == (350_000, "updated")
+    assert [s.role for s in dev.sources][2:] == ["superseded", "superseded", "corroboration", "superseded"]
+
+
+def test_a_settled_conflict_does_not_flap_when_old_claims_are_restated():
+    state = run(first_year(article("t1", 0, "TechAsia Review"), 135_000),
+                first_year(article("a1", 1, "AutoDaily"), 136_854),
+                first_year(article("k1", 60), 150_000)).state
+    assert (state[FIRST_YEAR].value, state[FIRST_YEAR].status) == (150_000, "updated")
+    # the losing claims come back, within days of the revision and months later: no change either way
+    result = run(first_year(article("a2", 62, "AutoDaily"), 136_854),
+                 first_year(article("t2", 90, "TechAsia Review"), 136_854),
+                 first_year(article("k2", 95), 150_000),
+                 first_year(article("x1", 100, "Other Wire"), 135_000),
+                 first_year(article("a3", 130, "AutoDaily"), 136_854), state=state)
+    assert result.changes == []
+    dev = result.state[FIRST_YEAR]
+    assert (dev.value, dev.status, dev.conflict_claims) == (150_000, "updated", ())
+    assert [s.role for s in dev.sources][3:] == ["superseded", "superseded", "corroboration", "superseded",
+                                                 "superseded"]
 
 
 def test_an_article_that_cuts_back_to_the_old_value_explicitly_is_an_update():

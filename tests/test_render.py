@@ -69,8 +69,10 @@ def figure_change() -> Change:
 def conflict_change() -> Change:
     dev = development(3, "Xiaomi SU7 deliveries in Q1 2025", kind="figure", subject="Xiaomi", object=None,
                       relation=None, stage=None, metric="deliveries", value=136854.0, unit="units",
-                      period="2025-Q1", figure_kind="actual", status="conflict", conflict="130000 vs 136854",
-                      score=0.55, alert_class="now", reasons=("reports disagree",))
+                      period="2025-Q1", figure_kind="actual", status="conflict",
+                      conflict="130,000 units (9to5Mac) vs 136,854 units (AutoDaily)",
+                      conflict_claims=("130000", "136854"), score=0.55, alert_class="now",
+                      reasons=("reports disagree",))
     return change(dev, "conflict", FieldChange("status", "new", "conflict"))
 
 
@@ -159,6 +161,45 @@ def test_two_changes_of_one_development_in_a_run_make_one_entry():
     assert message.text.count("[NEW] Samsung Display to supply OLED panels to Xiaomi EV #7") == 1
     assert "What changed: stage: agreed → operational" in message.text
     assert message.shown == 1
+
+
+def test_an_update_lists_the_report_that_made_it_first_then_the_first_report_then_the_newest():
+    older = [replace(source(n, f"Outlet {n}", title=f"report {n}", day=n), role="corroboration")
+             for n in range(1, 16)]
+    trigger = replace(source(99, "Bloomberg", title="the revision", day=20), role="update")
+    dev = development(12, "Samsung SDI to supply batteries to Xiaomi", status="updated",
+                      sources=[*older, trigger])
+    text = render_alert(WATCH, [change(dev, "updated", FieldChange("stage", "in_talks", "agreed"),
+                                       trigger=trigger)]).text
+    listed = re.findall(r"^    - (.+?), 2025", text, flags=re.M)
+    assert listed == ["Bloomberg", "Outlet 1", "Outlet 15", "Outlet 14", "Outlet 13"]
+    assert "… and 11 more sources" in text
+
+
+def test_a_stage_that_moves_and_moves_back_within_one_message_shows_only_the_net_change():
+    created = new_change(13)
+    forth = change(replace(created.development, stage="agreed"), "updated",
+                   FieldChange("stage", "speculated", "agreed"), at=T0 + timedelta(hours=1))
+    back = change(replace(created.development, stage="speculated"), "updated",
+                  FieldChange("stage", "agreed", "speculated"), at=T0 + timedelta(hours=2))
+    text = render_alert(WATCH, [created, forth, back]).text
+    assert "[NEW]" in text and "What changed" not in text
+    on = change(replace(created.development, stage="operational"), "updated",
+                FieldChange("stage", "agreed", "operational"), at=T0 + timedelta(hours=3))
+    text = render_alert(WATCH, [forth, back, on]).text
+    assert re.findall(r"What changed: .+", text) == ["What changed: stage: speculated → operational"]
+
+
+def test_a_conflict_is_described_from_its_claims_not_from_numbers_in_outlet_names():
+    dev = replace(conflict_change().development, conflict="135,000 units (9to5Mac) vs 136,854 units (TechAsia 24)",
+                  conflict_claims=("135000", "136854"))
+    text = render_alert(WATCH, [change(dev, "conflict", FieldChange("status", "new", "conflict"))]).text
+    assert "What changed: conflict: 135,000 vs 136,854 units" in text
+    stages = development(14, "Samsung SDI and Xiaomi battery talks", status="conflict",
+                         conflict="in talks (Korea Business Times) vs speculated (36Kr)",
+                         conflict_claims=("in_talks", "speculated"))
+    text = render_alert(WATCH, [change(stages, "conflict", FieldChange("status", "updated", "conflict"))]).text
+    assert "What changed: conflict: in talks vs speculated" in text
 
 
 def test_rendering_is_deterministic_and_the_stamp_follows_the_changes():
@@ -293,6 +334,28 @@ def test_a_long_list_is_cut_between_entries_with_a_count_of_the_rest():
     # the most important entries are the ones kept
     assert "Xiaomi EV #100" in message.text and "Xiaomi EV #159" not in message.text
     assert message.title.endswith("60 new developments")
+
+
+def test_a_small_budget_counts_only_the_channels_format_and_keeps_whole_entries():
+    changes = [new_change(200 + n, score=1 - n / 100) for n in range(12)]
+    message = render_alert(WATCH, changes, max_chars=2000, formats=("markdown",))       # Discord
+    assert 0 < message.shown < 12
+    assert len(message.markdown) <= 2000 - 100 < len(message.html)
+    assert f"… and {message.omitted} more developments" in message.markdown
+    assert message.markdown.count("**NEW**") == message.shown
+    assert render_alert(WATCH, changes, max_chars=2000).stamp == message.stamp      # same message, smaller
+
+
+def test_when_not_even_one_entry_fits_it_is_shown_compactly_with_its_trigger():
+    dev = development(15, "Samsung SDI to supply batteries to Xiaomi", evidence="long evidence " * 40,
+                      sources=[source(n, f"Outlet {n}", day=n) for n in range(1, 9)])
+    message = render_alert(WATCH, [change(dev, "new")], max_chars=1000, formats=("markdown",))   # Teams
+    assert (message.shown, message.omitted) == (1, 0)
+    assert len(message.markdown) <= 900
+    assert "Bloomberg" in message.markdown and "Outlet 2" not in message.markdown
+    assert "more sources" in message.markdown
+    parsed = parse_html(MarkdownIt("commonmark").render(message.markdown))
+    assert parsed.errors == [] and parsed.stack == []
 
 
 def test_an_evidence_sentence_of_a_megabyte_is_shortened():

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,39 +156,53 @@ def measure_extraction(folder: Path) -> dict:
 
 
 def article_benchmark_f1(root: Path) -> dict:
-    """Our page extraction on the public article-extraction benchmark, with its 4-gram metric."""
+    """Our page extraction on the public article-extraction benchmark, scored with its own
+    metric (see :func:`shingle_matching` and :func:`benchmark_scores`)."""
     from evwatch.ingest.pages import extract_page
 
     truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
-    precision = recall = 0.0
+    counts = []
     started = time.perf_counter()
     for doc_id, doc in truth.items():
         html = gzip.decompress((root / "html" / f"{doc_id}.html.gz").read_bytes())
         page = extract_page(html, doc.get("url") or "https://example.com/")
-        p, r = _shingle_scores(page.text, doc["articleBody"])
-        precision += p
-        recall += r
-    n = len(truth)
-    precision, recall = precision / n, recall / n
+        counts.append(shingle_matching(doc.get("articleBody", ""), page.text))
+    return {"documents": len(truth), **benchmark_scores(counts), "seconds": time.perf_counter() - started}
+
+
+_TOKEN = re.compile(r"\w+")
+
+
+def _shingles(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
+    """The multiset of a text's n-grams of ``\\w+`` tokens; a text shorter than n words is one
+    shingle, an empty text none."""
+    tokens = _TOKEN.findall(text or "")
+    return Counter(tuple(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens[i : i + n])
+
+
+def shingle_matching(expected: str, predicted: str) -> tuple[float, float, float]:
+    """One document's (tp, fp, fn) over 4-gram shingles counted with multiplicity, normalised
+    to sum to 1 so that a long article weighs no more than a short one (the benchmark's
+    ``string_shingle_matching``)."""
+    true, pred = _shingles(expected), _shingles(predicted)
+    tp = sum((true & pred).values())
+    fp = sum((pred - true).values())
+    fn = sum((true - pred).values())
+    total = tp + fp + fn
+    return (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
+
+
+def benchmark_scores(counts: list[tuple[float, float, float]]) -> dict[str, float]:
+    """Precision averaged over the documents with something predicted (tp + fp > 0), recall
+    over those with something to find (tp + fn > 0), F1 from the two means (the benchmark's
+    ``metrics_from_tp_fp_fns``; a document where both fp and fn are 0 scores 1)."""
+    def mean(values: list[float]) -> float:
+        return sum(values) / len(values) if values else 0.0
+
+    precision = mean([1.0 if fp == fn == 0 else tp / (tp + fp) for tp, fp, fn in counts if tp + fp > 0])
+    recall = mean([1.0 if fp == fn == 0 else tp / (tp + fn) for tp, fp, fn in counts if tp + fn > 0])
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"documents": n, "precision": precision, "recall": recall, "f1": f1,
-            "seconds": time.perf_counter() - started}
-
-
-def _shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
-    tokens = re.findall(r"\w+", text or "")
-    return {tuple(tokens[i : i + n]) for i in range(max(len(tokens) - n + 1, 1))} if tokens else set()
-
-
-def _shingle_scores(predicted: str, expected: str) -> tuple[float, float]:
-    """Per-document precision and recall as the benchmark's evaluate.py computes them."""
-    pred, true = _shingles(predicted), _shingles(expected)
-    tp, fp, fn = len(pred & true), len(pred - true), len(true - pred)
-    if tp + fp + fn == 0:
-        return 1.0, 1.0
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    return precision, recall
+    return {"precision": precision, "recall": recall, "f1": f1}
 
 
 def find_article_benchmark() -> Path | None:

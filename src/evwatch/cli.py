@@ -157,25 +157,21 @@ def feeds(config: ConfigOption = None, db: DbOption = None) -> None:
         with make_warehouse(settings).read() as conn:
             rows = {r["feed_id"]: r for r in feed_health(conn)}
         table = Table(title="Feeds")
-        for column in ("feed", "location", "healthy", "last success", "status", "failures", "entries", "new", "total", "last error"):
+        columns = ("feed", "location", "healthy", "last attempt", "last success", "status", "failures", "entries",
+                   "new", "total", "last error")
+        for column in columns:
             table.add_column(column)
         unhealthy = False
         for feed_config in settings.feeds:
             r = rows.pop(feed_config.name, None)
             if r is None:
                 table.add_row(feed_config.name, feed_config.location, "never run" if feed_config.enabled else "disabled",
-                              "", "", "", "", "", "", "")
+                              *[""] * (len(columns) - 3))
                 continue
             unhealthy |= not r["healthy"] and feed_config.enabled
-            table.add_row(
-                r["feed_id"], r["location"], "yes" if r["healthy"] else "[red]no[/]", _fmt(r["last_success_at"]),
-                _fmt(r["last_status"]), str(r["consecutive_failures"]), str(r["entries_seen"]), str(r["new_articles"]),
-                str(r["total_articles"]), (r["last_error"] or "")[:80],
-            )
+            table.add_row(*_feed_health_cells(r))
         for r in rows.values():  # feeds run with --feed, not in the configuration
-            table.add_row(r["feed_id"], r["location"], "yes" if r["healthy"] else "[red]no[/]", _fmt(r["last_success_at"]),
-                          _fmt(r["last_status"]), str(r["consecutive_failures"]), str(r["entries_seen"]),
-                          str(r["new_articles"]), str(r["total_articles"]), (r["last_error"] or "")[:80])
+            table.add_row(*_feed_health_cells(r))
         console.print(table)
         raise typer.Exit(EXIT_ATTENTION if unhealthy else EXIT_OK)
 
@@ -198,15 +194,28 @@ def query(
 
         from evwatch.pipeline import make_warehouse
 
-        with make_warehouse(settings).read(live=live) as conn:
+        with make_warehouse(settings).read(live=live, sandboxed=True) as conn:
             try:
                 cursor = conn.execute(sql)
+            except duckdb.PermissionException as exc:
+                err_console.print("[bold red]query refused:[/] `evwatch query` is read-only and reads only the "
+                                  "warehouse: no COPY, EXPORT, ATTACH, INSTALL or LOAD, and no other files "
+                                  f"({exc})")
+                raise typer.Exit(EXIT_USAGE) from None
             except duckdb.Error as exc:
                 err_console.print(f"[bold red]query failed:[/] {exc}")
                 raise typer.Exit(EXIT_USAGE) from None
             columns = [d[0] for d in cursor.description] if cursor.description else []
             rows = cursor.fetchall() if columns else []
         _print_rows(columns, rows, format)
+
+
+def _feed_health_cells(r: dict[str, Any]) -> list[str]:
+    return [
+        r["feed_id"], r["location"], "yes" if r["healthy"] else "[red]no[/]", _fmt(r["last_attempt_at"]),
+        _fmt(r["last_success_at"]), _fmt(r["last_status"]), str(r["consecutive_failures"]), str(r["entries_seen"]),
+        str(r["new_articles"]), str(r["total_articles"]), (r["last_error"] or "")[:80],
+    ]
 
 
 def _fmt(value: Any) -> str:

@@ -60,6 +60,11 @@ class FetchConfig(_Strict):
     per_host_concurrency: int = Field(2, ge=1, le=16)
     allowed_hosts: list[str] = Field(default_factory=list)
     user_agent: str | None = None
+    #: Time one feed's linked pages may take in a run; pages not reached wait for the next run.
+    #: At most 20 minutes, so the flow's task timeout (a backstop) always lies beyond it.
+    page_budget_seconds: float = Field(180.0, gt=0, le=1200)
+    #: How often a page that fails for a passing reason (timeout, 5xx) is tried, over runs.
+    max_page_attempts: int = Field(5, ge=1, le=50)
 
     @field_validator("allowed_hosts")
     @classmethod

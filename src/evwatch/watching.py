@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
+from evwatch.alerts.channels import render_for_channels
 from evwatch.alerts.deliver import DeliveryReport, deliver_pending
-from evwatch.alerts.render import RenderedMessage, render_alert
+from evwatch.alerts.render import RenderedMessage
 from evwatch.config import Settings
 from evwatch.developments.facts import observations
-from evwatch.developments.model import ArticleMeta, Change, Development, as_utc
+from evwatch.developments.model import ArticleMeta, Change, Development, FieldChange, as_utc
 from evwatch.developments.novelty import apply
 from evwatch.developments.replay import FiredAlert, replay
 from evwatch.extract.catalogue import load_catalogue
@@ -94,13 +95,15 @@ def fold_watch(warehouse: Warehouse, settings: Settings, watch: Watch, groups: d
     run.updated = sum(1 for c in changes if c.change == "updated")
     run.conflicts = sum(1 for c in changes if c.change == "conflict")
     urgent = [c for c in changes if c.alert_class == "now"]
+    copies: dict[str, RenderedMessage] = {}
     if urgent:
-        run.alert = render_alert(watch.name, urgent, kind="alert")
+        targets = outbox.channels_for(settings.channels, watch=watch.name, kind="alert")
+        run.alert, copies = render_for_channels(watch.name, urgent, targets, kind="alert")
     with warehouse.transaction() as conn:
         store.save(conn, watch.name, applied.state, changes, [m.article_id for m, _ in pending], now)
         if run.alert is not None:
             run.alert_ids = outbox.enqueue(
-                conn, run.alert, watch=watch.name, kind="alert",
+                conn, run.alert, watch=watch.name, kind="alert", copies=copies,
                 development_ids=[c.development.development_id for c in urgent], channels=settings.channels, now=now)
     return run
 
@@ -139,39 +142,47 @@ def _digest_changes(conn, watch: Watch, start: datetime, end: datetime) -> list[
             trigger = next((s for s in dev.sources if s.article_id == article_id), None)
             if not entries or trigger is None:
                 continue
-            from evwatch.developments.model import FieldChange
-
             fields = tuple(FieldChange(h.field, h.old, h.new) for h in entries)
             changes.append(Change(development=dev, change=entries[-1].change, fields=fields, trigger=trigger,
                                   at=as_utc(entries[-1].changed_at)))
     return changes
 
 
-def send_digest(warehouse: Warehouse, settings: Settings, *, now: Clock = _utc_now, period: timedelta = timedelta(days=1),
-                out: TextIO | None = None) -> list[RenderedMessage]:
-    """Render the digest of every watch (context items included) and deliver it.
+class DigestReport(list[RenderedMessage]):
+    """The digests one :func:`send_digest` made (a list of messages, as before) and what the
+    delivery that followed did: ``delivery.ok`` is False when something could not be sent."""
 
-    A digest covers the changes since the watch's previous digest (at most ``period`` back), so
-    each change is in exactly one digest however often it runs. Nothing is sent for a watch with
-    nothing new."""
+    def __init__(self, messages: Sequence[RenderedMessage] = (), delivery: DeliveryReport | None = None):
+        super().__init__(messages)
+        self.delivery = delivery if delivery is not None else DeliveryReport()
+
+
+def send_digest(warehouse: Warehouse, settings: Settings, *, now: Clock = _utc_now, period: timedelta = timedelta(days=1),
+                out: TextIO | None = None) -> DigestReport:
+    """Render the digest of every watch (context items included), deliver it, and report both.
+
+    A digest covers the changes since the end of the watch's previous digest, however long ago
+    (a missed or failed digest run loses nothing); the first digest of a watch looks back
+    ``period``. So each change is in exactly one digest however often it runs. Nothing is sent
+    for a watch with nothing new."""
     end = now()
     rendered = []
     for watch in load_watches(settings.watches_file):
         with warehouse.write() as conn:
             previous = outbox.last_digest_end(conn, watch.name)
-            start = max(end - period, previous) if previous is not None else end - period
+            start = previous if previous is not None else end - period
             changes = _digest_changes(conn, watch, start, end)
         if not changes:
             continue
-        message = render_alert(watch.name, changes, kind="digest", period=(start, end))
+        targets = outbox.channels_for(settings.channels, watch=watch.name, kind="digest")
+        message, copies = render_for_channels(watch.name, changes, targets, kind="digest", period=(start, end))
         with warehouse.transaction() as conn:
             if outbox.record_digest(conn, watch=watch.name, period=(start, end), message_id=message.stamp, now=end):
-                outbox.enqueue(conn, message, watch=watch.name, kind="digest",
+                outbox.enqueue(conn, message, watch=watch.name, kind="digest", copies=copies,
                                development_ids=[c.development.development_id for c in changes],
                                channels=settings.channels, now=end)
                 rendered.append(message)
-    deliver(warehouse, settings, now=now, out=out)
-    return rendered
+    return DigestReport(rendered, deliver(warehouse, settings, now=now, out=out))
 
 
 # --- replay -----------------------------------------------------------------------------------
@@ -202,5 +213,5 @@ def timeline(warehouse: Warehouse, settings: Settings, watch_name: str | None = 
         return watch, store.timeline(conn, watch, limit)
 
 
-__all__ = ["WatchReport", "WatchRun", "update_developments", "deliver", "send_digest", "replay_watch", "timeline",
-           "Development"]
+__all__ = ["DigestReport", "WatchReport", "WatchRun", "update_developments", "deliver", "send_digest", "replay_watch",
+           "timeline", "Development"]

@@ -1,11 +1,20 @@
-"""Sending one alert on one channel: the terminal, a folder of files, or any Apprise URL.
+"""Sending one alert on one channel: the terminal, a folder of files, or any Apprise URL; and
+what each channel gets (its format, its size budget, the message rendered within it).
 
 Each sender either returns (delivered) or raises :class:`DeliveryError` with the reason; the
-outbox decides what happens next. Every message carries its ``alert_id``: in a "ref:" footer on
+outbox decides what happens next (:func:`is_permanent` tells a refusal of the message itself
+from a failure of the channel). Every message carries its ``alert_id``: in a "ref:" footer on
 every channel, in an ``Idempotency-Key`` header for JSON/form/XML webhooks and an
-``X-Evwatch-Ref`` header for e-mail. Apprise does not retry and a request that timed out may
-still have been delivered, so the outbox retries on later runs and a receiver can drop a repeat
-by that key. A file channel names its file by the alert id, so writing again overwrites it.
+``X-Evwatch-Ref`` header for e-mail. Apprise is told not to retry (``retry=0``, whatever the URL
+says), so one attempt takes at most the channel's connect and read timeouts (the outbox's claim
+lease counts on that); a request that timed out may still have been delivered, so the outbox
+retries on later runs and a receiver can drop a repeat by that key. A file channel names its
+file by the alert id, so writing again overwrites it.
+
+A message must fit the service it goes to: Discord refuses a body over 2,000 characters, a Teams
+workflow card shows about 1,000. :func:`channel_max_chars` is the channel's ``max_chars``, else a
+default for its Apprise scheme (:data:`SCHEME_MAX_CHARS`, else the limit Apprise knows for the
+service), and :func:`render_for_channels` renders each channel's copy within it.
 """
 
 from __future__ import annotations
@@ -13,13 +22,16 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import parse_qsl, quote
 
-from evwatch.alerts.render import with_footer
+from evwatch.alerts.render import RenderedMessage, render_alert, with_footer
 from evwatch.config import ChannelConfig
+from evwatch.developments.model import Change
 from evwatch.errors import ConfigError, DeliveryError
 from evwatch.warehouse.alerts import OutboxAlert
 
@@ -34,6 +46,24 @@ MAIL_SCHEMES = frozenset({"mailto", "mailtos"})
 WEBHOOK_SCHEMES = frozenset({"json", "jsons", "form", "forms", "xml", "xmls"})
 EXTENSIONS = {"text": "txt", "markdown": "md", "html": "html"}
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: URL parameters evwatch sets itself: Apprise must not retry inside one attempt.
+_FORCED = {"retry": "0"}
+
+#: The size budget of a message (characters of the body in the channel's format) when a channel
+#: sets no ``max_chars``: what the service accepts or shows whole.
+DEFAULT_MAX_CHARS = 20_000
+MIN_MAX_CHARS = 500
+SCHEME_MAX_CHARS = {
+    "discord": 2_000, "revolt": 2_000, "guilded": 2_000,      # the services refuse longer bodies
+    "slack": 3_500,                                            # Slack folds longer text away
+    "msteams": 1_000, "workflow": 1_000, "workflows": 1_000,   # Teams cards
+    "tgram": 4_096, "mmost": 4_000, "mmosts": 4_000, "gchat": 4_000,
+    "mailto": 100_000, "mailtos": 100_000,                     # e-mail takes a long digest
+}
+
+#: HTTP answers that refuse the message itself (malformed, too large, unprocessable): sending the
+#: same message again fails the same way. Apprise reports them as "... error=400."
+_PERMANENT = re.compile(r"\berror=(400|413|422)\b")
 
 
 def scheme_of(url: str | None) -> str:
@@ -68,24 +98,84 @@ def redact(text: str, secrets: list[str]) -> str:
 
 def apprise_url(channel: ChannelConfig, alert_id: str, env: Mapping[str, str]) -> str:
     """The channel's Apprise URL with secrets filled in, timeouts from ``timeout_seconds``
-    (``cto``/``rto``, unless the URL sets them) and the alert id as idempotency header."""
+    (``cto``/``rto``, unless the URL sets them), no retries inside Apprise (``retry=0``
+    replaces any the URL gives) and the alert id as idempotency header."""
     try:
         url = channel.resolved_url(env)
     except ConfigError as exc:
         raise DeliveryError(str(exc), channel=channel.name) from None
     base, _, query = url.partition("?")
+    if any(key.lower() in _FORCED for key, _ in parse_qsl(query, keep_blank_values=True)):
+        query = "&".join(part for part in query.split("&")
+                         if part.split("=", 1)[0].lower() not in _FORCED)
     present = {key.lower() for key, _ in parse_qsl(query, keep_blank_values=True)}
     timeout = f"{channel.timeout_seconds:g}"
     extra = [(k, timeout) for k in ("cto", "rto") if k not in present]
+    extra += list(_FORCED.items())
     scheme = scheme_of(url)
     if scheme in WEBHOOK_SCHEMES:
         extra.append(("+Idempotency-Key", alert_id))   # the last value of a key wins in Apprise
     elif scheme in MAIL_SCHEMES:
         extra.append(("+X-Evwatch-Ref", alert_id))
     added = "&".join(f"{quote(k, safe='+')}={quote(v, safe='')}" for k, v in extra)
-    if not added:
-        return url
     return f"{base}?{query}&{added}" if query else f"{base}?{added}"
+
+
+def is_permanent(error: str) -> bool:
+    """Whether a failure will recur however often the same message is sent: the service refused
+    the message itself (HTTP 400, 413, 422). A failure of the channel (unreachable, timed out,
+    401/403/404, 429, 5xx, a missing secret) is not: it may pass, so it is retried."""
+    return bool(_PERMANENT.search(error))
+
+
+@cache
+def _apprise_max_chars(scheme: str) -> int | None:
+    """The body limit Apprise knows for a service, if it knows one."""
+    # slow to import: only when asked
+    from apprise.manager_plugins import NotificationManager
+
+    try:
+        plugin = NotificationManager()[scheme]
+    except Exception:  # noqa: BLE001 - an unknown scheme has no known limit
+        return None
+    limit = getattr(plugin, "body_maxlen", None)
+    return limit if isinstance(limit, int) and limit > 0 else None
+
+
+def channel_max_chars(channel: ChannelConfig) -> int:
+    """The most characters a message body may have on this channel: its ``max_chars``, else the
+    default for its Apprise scheme, else :data:`DEFAULT_MAX_CHARS`."""
+    configured = getattr(channel, "max_chars", None)   # an optional key of the channel's config
+    if configured is not None:
+        if isinstance(configured, bool) or not isinstance(configured, int) or configured < MIN_MAX_CHARS:
+            raise ConfigError(f"expected a whole number of at least {MIN_MAX_CHARS}, got {configured!r}",
+                              key=f"channels.{channel.name}.max_chars")
+        return configured
+    if channel.type != "apprise":
+        return DEFAULT_MAX_CHARS
+    scheme = scheme_of(channel.url)
+    if scheme in SCHEME_MAX_CHARS:
+        return SCHEME_MAX_CHARS[scheme]
+    known = _apprise_max_chars(scheme) if scheme else None
+    return min(known, DEFAULT_MAX_CHARS) if known else DEFAULT_MAX_CHARS
+
+
+def render_for_channels(watch: str, changes: Sequence[Change], channels: Sequence[ChannelConfig], *,
+                        kind: str = "alert", period: tuple[datetime, datetime] | None = None,
+                        ) -> tuple[RenderedMessage, dict[str, RenderedMessage]]:
+    """The message at the default size (what the command line prints), and each channel's copy
+    rendered within that channel's budget in the format it sends (channels with the same budget
+    and format share one rendering). All copies have the same stamp, so they are one message."""
+    main = render_alert(watch, changes, kind=kind, period=period)
+    by_budget: dict[tuple[int, str], RenderedMessage] = {}
+    copies = {}
+    for channel in channels:
+        budget = (channel_max_chars(channel), channel_format(channel))
+        if budget not in by_budget:
+            by_budget[budget] = main if budget[0] == DEFAULT_MAX_CHARS else render_alert(
+                watch, changes, kind=kind, period=period, max_chars=budget[0], formats=(budget[1],))
+        copies[channel.name] = by_budget[budget]
+    return main, copies
 
 
 def send_terminal(alert: OutboxAlert, out: TextIO, fmt: str = "text") -> None:

@@ -13,8 +13,11 @@ evidence sentences, titles, outlets, URLs) is treated as hostile:
 * links are only made from ``http(s)`` URLs, without user info, with ``@ ( ) < >`` and spaces
   percent-encoded.
 
-A message is capped at ``max_chars`` in each format by dropping the least important entries and
-saying how many were left out, never by cutting the rendered text (which could split a tag).
+A message is capped at ``max_chars`` in the formats a channel sends (``formats``; all three by
+default) by dropping the least important entries and saying how many were left out, then, if not
+even one entry fits (a 1,000-character Teams card), by showing entries compactly (the triggering
+report only, a shorter evidence sentence); never by cutting the rendered text, which could split
+a tag, an escape or a link.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ import hashlib
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -40,6 +43,8 @@ from evwatch.developments.model import Change, Development, FieldChange, SourceR
 FOOTER_RESERVE = 100
 MAX_SOURCES = 5            # sources listed per development ("… and N more sources")
 MAX_EVIDENCE = 600         # characters of an evidence sentence
+COMPACT_EVIDENCE = 200     # characters of an evidence sentence in a compact entry
+FORMATS = ("text", "markdown", "html")
 MAX_LINE = 300             # characters of any other feed-supplied one-line value
 
 #: Sections of a message, most important first, keyed by the development's alert_class.
@@ -177,9 +182,6 @@ def _number(text: str | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
-_NUMBERS = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:[eE][+-]?\d+)?")
-
-
 # --------------------------------------------------------------------------- what changed
 
 def _stage(stage: str | None) -> str:
@@ -216,13 +218,16 @@ def format_values(values: Sequence[float], unit: str | None, sep: str) -> str:
 
 
 def describe_conflict(dev: Development) -> str:
-    """'130,000 vs 136,854 units' from the development's conflict note."""
-    raw = dev.conflict or ""
-    values = [_number(n) for n in _NUMBERS.findall(raw)]
-    values = [v for v in values if v is not None]
-    if len(values) >= 2 and dev.kind == "figure":
-        return format_values(values, dev.unit, " vs ")
-    return clean(raw) or "reports disagree"
+    """'130,000 vs 136,854 units' or 'in talks vs speculated', from the development's conflict
+    claims (not from its conflict note, whose outlet names may hold numbers: "9to5Mac")."""
+    claims = [c for c in dev.conflict_claims if c]
+    if len(claims) >= 2:
+        if dev.kind != "figure":
+            return " vs ".join(_stage(c) for c in claims)
+        values = [_number(c) for c in claims]
+        if all(v is not None for v in values):
+            return format_values([v for v in values if v is not None], dev.unit, " vs ")
+    return clean(dev.conflict) or "reports disagree"
 
 
 # --------------------------------------------------------------------------- view model
@@ -257,6 +262,7 @@ class Entry:
     more_sources: int
     alert_class: str
     at: datetime
+    compact: _Compact | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -273,24 +279,56 @@ def _date(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d}"
 
 
-def _source_views(sources: Iterable[SourceRef]) -> tuple[list[SourceView], int]:
+def _source_views(dev: Development, triggers: Sequence[SourceRef],
+                  limit: int = MAX_SOURCES) -> tuple[list[SourceView], int]:
+    """The sources to list, at most ``limit``: the reports that made the change(s) first (newest
+    first), then the first report, then the newest of the others; and how many were left out."""
     unique: dict[str, SourceRef] = {}
-    for ref in sources:
+    for ref in [*dev.sources, *triggers]:
         unique.setdefault(ref.article_id, ref)
-    ordered = sorted(unique.values(), key=lambda r: (_utc(r.published_at), r.article_id))
+    newest = sorted(unique.values(), key=lambda r: (_utc(r.published_at), r.article_id), reverse=True)
+    lead = sorted(triggers, key=lambda r: (_utc(r.published_at), r.article_id), reverse=True)
+    order = dict.fromkeys([*(r.article_id for r in lead), dev.first_article_id, *(r.article_id for r in newest)])
+    ordered = [unique[a] for a in order if a in unique]
     views = [SourceView(outlet=clean(r.source, 80), date=_date(r.published_at),
                         title=clean(r.title, 160), url=safe_url(r.url))
-             for r in ordered[:MAX_SOURCES]]
-    return views, max(0, len(ordered) - MAX_SOURCES)
+             for r in ordered[:limit]]
+    return views, max(0, len(ordered) - limit)
 
 
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _net_fields(group: Sequence[Change]) -> list[FieldChange]:
+    """What several changes of one development did overall: per field, its first old value → its
+    last new value (speculated → agreed → speculated is no change at all). A status change is
+    kept only when a conflict began or ended (new → updated says nothing the label does not)."""
+    first: dict[str, FieldChange] = {}
+    last: dict[str, FieldChange] = {}
+    for change in group:
+        for fc in change.fields:
+            first.setdefault(fc.field, fc)
+            last[fc.field] = fc
+    net = []
+    for name, opening in first.items():
+        fc = FieldChange(name, opening.old, last[name].new)
+        if name != "created" and _same(fc.old, fc.new):
+            continue
+        if name == "status" and "conflict" not in (fc.old, fc.new):
+            continue
+        net.append(fc)
+    return net
+
+
+def _same(old: str | None, new: str | None) -> bool:
+    a, b = _number(old), _number(new)
+    return a == b if a is not None and b is not None else old == new
+
+
 def _entries(changes: Sequence[Change]) -> list[Entry]:
     """One entry per development: several changes to the same development in one message are
-    merged (the latest state, every field change in order, NEW if any change created it)."""
+    merged (the latest state, the net change of each field, NEW if any change created it)."""
     grouped: dict[str, list[Change]] = {}
     for change in changes:
         grouped.setdefault(change.development.development_id, []).append(change)
@@ -302,15 +340,14 @@ def _entries(changes: Sequence[Change]) -> list[Entry]:
         label = "NEW" if "new" in kinds else ("CONFLICT" if "conflict" in kinds or dev.status == "conflict"
                                                else "UPDATED")
         lines: list[str] = []
-        for change in group:
-            for fc in change.fields:
-                line = describe_change(fc, dev)
-                if line and line not in lines:
-                    lines.append(line)
+        for fc in _net_fields(group):
+            line = describe_change(fc, dev)
+            if line and line not in lines:
+                lines.append(line)
         if label == "CONFLICT" and not any(line.startswith("conflict:") for line in lines):
             lines.append(f"conflict: {describe_conflict(dev)}")
-        refs = list(dev.sources) + [c.trigger for c in group]
-        sources, more = _source_views(refs)
+        triggers = [c.trigger for c in group]
+        sources, more = _source_views(dev, triggers)
         reasons = [clean(r, 120) for r in dev.reasons if r]
         score_line = f"score {dev.score:.2f}" + (": " + "; ".join(reasons) if reasons else "")
         entries.append(Entry(
@@ -318,9 +355,28 @@ def _entries(changes: Sequence[Change]) -> list[Entry]:
             changes=lines, evidence=clean(dev.evidence or group[-1].trigger.evidence, MAX_EVIDENCE),
             score=dev.score, score_line=score_line, sources=sources, more_sources=more,
             alert_class=dev.alert_class if dev.alert_class in {"now", "digest"} else "none",
-            at=_utc(group[-1].at),
+            at=_utc(group[-1].at), compact=_Compact(dev, triggers, f"score {dev.score:.2f}"),
         ))
     return entries
+
+
+@dataclass(frozen=True)
+class _Compact:
+    """What a compact version of an entry is made from."""
+
+    development: Development
+    triggers: Sequence[SourceRef]
+    score_line: str
+
+
+def _compacted(entry: Entry) -> Entry:
+    """The entry in little room: the triggering report as its only source, a shorter evidence
+    sentence, the score without its reasons."""
+    if entry.compact is None:
+        return entry
+    sources, more = _source_views(entry.compact.development, entry.compact.triggers, limit=1)
+    return replace(entry, evidence=clean(entry.evidence, COMPACT_EVIDENCE), score_line=entry.compact.score_line,
+                   sources=sources, more_sources=more, compact=None)
 
 
 def order_entries(entries: list[Entry]) -> list[Entry]:
@@ -400,17 +456,20 @@ def _period_text(period: tuple[datetime, datetime] | None) -> str | None:
 
 def render_alert(watch: str, changes: Sequence[Change], *, kind: str = "alert",
                  period: tuple[datetime, datetime] | None = None,
-                 max_chars: int = 20_000) -> RenderedMessage:
+                 max_chars: int = 20_000, formats: Sequence[str] = FORMATS) -> RenderedMessage:
     """Render one message (an alert of one run, or a digest of one period) for a watch.
 
     Developments are grouped by importance (alert class "now" first, then "digest", then
     context), by score within a group, each marked NEW, UPDATED or CONFLICT with what changed,
-    the evidence, its sources and its score with reasons. When a format would exceed
+    the evidence, its sources and its score with reasons. When one of ``formats`` would exceed
     ``max_chars`` (less a reserve for the footer added at send time) the least important entries
-    are left out and counted in a closing line.
+    are left out and counted in a closing line; when not even one fits, entries are shown compactly.
     """
     if kind not in ("alert", "digest"):
         raise ValueError(f"kind must be 'alert' or 'digest', not {kind!r}")
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ValueError(f"formats must be some of {FORMATS}, not {list(formats)!r}")
     watch_name = clean(watch, 100)
     entries = order_entries(_entries(changes))
     period_text = _period_text(period)
@@ -427,29 +486,37 @@ def render_alert(watch: str, changes: Sequence[Change], *, kind: str = "alert",
     stamp_source = change_stamp(changes) + (f"|{period_text}" if period_text else "")
     stamp = hashlib.sha256(f"{kind}|{stamp_source}".encode()).hexdigest()[:32]
     budget = max(0, max_chars - FOOTER_RESERVE)
+    measured = [FORMATS.index(f) for f in formats]
 
-    def attempt(shown: int) -> tuple[str, str, str]:
+    def attempt(candidates: list[Entry], shown: int) -> tuple[str, str, str]:
         return _render("alert", title=title, watch=watch_name, kind=kind, period=period_text,
-                       sections=_sections(entries[:shown]), omitted=len(entries) - shown,
-                       total=len(entries))
+                       sections=_sections(candidates[:shown]), omitted=len(candidates) - shown,
+                       total=len(candidates))
 
     def fits(rendered: tuple[str, str, str]) -> bool:
-        return max(len(r) for r in rendered) <= budget
+        return max(len(rendered[i]) for i in measured) <= budget
 
-    shown = len(entries)
-    rendered = attempt(shown)
-    if not fits(rendered):
-        low, high = 0, shown - 1            # the largest count that fits, by bisection
-        best = attempt(0)
-        best_shown = 0
+    def largest(candidates: list[Entry]) -> tuple[tuple[str, str, str], int]:
+        """The rendering of the most entries that fits (by bisection), and how many it shows."""
+        rendered = attempt(candidates, len(candidates))
+        if fits(rendered):
+            return rendered, len(candidates)
+        low, high = 0, len(candidates) - 1
+        best, best_shown = attempt(candidates, 0), 0
         while low <= high:
             mid = (low + high) // 2
-            candidate = attempt(mid)
+            candidate = attempt(candidates, mid)
             if fits(candidate):
                 best, best_shown, low = candidate, mid, mid + 1
             else:
                 high = mid - 1
-        rendered, shown = best, best_shown
+        return best, best_shown
+
+    rendered, shown = largest(entries)
+    if entries and shown == 0:
+        compact_rendered, compact_shown = largest([_compacted(e) for e in entries])
+        if compact_shown:
+            rendered, shown = compact_rendered, compact_shown
     text, markdown, html = rendered
     return RenderedMessage(title=title, summary=summary, text=text, markdown=markdown, html=html,
                            stamp=stamp, shown=shown, omitted=len(entries) - shown)
@@ -467,9 +534,37 @@ def render_notice(channel: str, failing: bool, error: str | None, since: datetim
     else:
         title = f"evwatch: alert channel '{name}' has recovered"
         summary = f"Channel {name} delivers again" + (f" (failing since {since_text})" if since_text else "")
-    text, markdown, html = _render("notice", title=title, channel=name, failing=failing,
-                                   error=error_text, since=since_text, failures=failures)
-    stamp = hashlib.sha256(f"notice|{name}|{failing}|{since_text}".encode()).hexdigest()[:32]
+    return _notice(title, summary, f"{name}|{failing}|{since_text}", channel=name,
+                   reason="failing" if failing else "recovered", error=error_text, since=since_text,
+                   failures=failures)
+
+
+def render_gave_up_notice(channel: str, alert_id: str, subject: str, attempts: int, error: str | None, *,
+                          permanent: bool = False) -> RenderedMessage:
+    """An operator notice: one alert could not be delivered on a channel and was given up, after
+    its last attempt or at once when the service refused the message itself (``permanent``)."""
+    name, error_text = clean(channel, 100), clean(error, 1000) if error else ""
+    title = f"evwatch: an alert on channel '{name}' was given up"
+    summary = f"Alert {alert_id} on {name} given up after {_plural(attempts, 'attempt')}" \
+        + (f": {error_text}" if error_text else "")
+    return _notice(title, summary, f"gave-up|{alert_id}", channel=name, reason="gave_up", error=error_text,
+                   alert_id=clean(alert_id, 100), subject=clean(subject), attempts=attempts, permanent=permanent)
+
+
+def render_unconfigured_notice(channel: str, waiting: int) -> RenderedMessage:
+    """An operator notice: alerts wait for a channel that is no longer configured."""
+    name = clean(channel, 100)
+    title = f"evwatch: alert channel '{name}' is not configured"
+    summary = f"{_plural(waiting, 'alert')} wait for channel {name}, which is not in the alert configuration"
+    return _notice(title, summary, f"unconfigured|{name}", channel=name, reason="unconfigured", waiting=waiting)
+
+
+def _notice(title: str, summary: str, identity: str, **context: Any) -> RenderedMessage:
+    """Render an operator notice (the notice templates branch on ``reason``)."""
+    defaults: dict[str, Any] = {"error": "", "since": "", "failures": 0, "alert_id": "", "subject": "",
+                                "attempts": 0, "permanent": False, "waiting": 0}
+    text, markdown, html = _render("notice", title=title, **{**defaults, **context})
+    stamp = hashlib.sha256(f"notice|{identity}".encode()).hexdigest()[:32]
     return RenderedMessage(title=title, summary=clean(summary), text=text, markdown=markdown,
                            html=html, stamp=stamp)
 

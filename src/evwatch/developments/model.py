@@ -2,7 +2,7 @@
 
 An :class:`Observation` is what one article says about one fact; a :class:`Development` is the
 fact as the warehouse knows it after all reports so far; a :class:`Change` is what one report
-did to it (created it, advanced or reversed its stage, revised its figure, exposed a conflict).
+did to it (created it, advanced or ended its stage, revised its figure, exposed a conflict).
 Corroborations add sources and raise confidence but are not changes: they never alert.
 """
 
@@ -22,7 +22,23 @@ ROLE_CORROBORATION = "corroboration"  # said the same again (or the same figure 
 ROLE_UPDATE = "update"                # moved the stage or revised the figure
 ROLE_CONFLICT = "conflict"            # disagreed with a report of about the same time
 ROLE_COPY = "copy"                    # a syndicated copy of a report already counted
-ROLE_SUPERSEDED = "superseded"        # an older report of an earlier state, read after the newer one
+ROLE_SUPERSEDED = "superseded"        # a report of a state left behind: read late, a replaced value
+                                      # restated, or a stage going back
+
+
+def advances(old: str | None, new: str | None) -> bool:
+    """Whether moving from stage ``old`` to ``new`` is news: forwards along STAGE_ORDER, or to a
+    terminal stage it was not in. Anything else is a move back (agreed → speculated, or ended →
+    in talks): what a stale or rewritten report says, not a change."""
+    if new == old or new is None:
+        return False
+    if new in TERMINAL_STAGES:
+        return True
+    if old in TERMINAL_STAGES:
+        return False
+    if old not in STAGE_ORDER or new not in STAGE_ORDER:
+        return True                     # a stage outside the vocabulary: any move is news
+    return STAGE_ORDER.index(new) > STAGE_ORDER.index(old)
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -77,7 +93,7 @@ class FieldChange:
 @dataclass(frozen=True, slots=True)
 class SourceRef:
     article_id: str
-    role: str                    # first report, corroboration, update, conflict, copy
+    role: str                    # first report, corroboration, update, conflict, copy, superseded
     published_at: datetime
     source: str
     url: str | None
@@ -88,6 +104,7 @@ class SourceRef:
     unit: str | None = None
     relevance: float = 0.0
     relevance_label: str = ""
+    duplicate_of: str | None = None   # the article this report is a syndicated copy of
 
     @property
     def outlet(self) -> str:

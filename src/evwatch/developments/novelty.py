@@ -8,22 +8,28 @@ untouched, so it can be replayed, batched and tested freely. The rules:
 * **new**: the first report of a key. A speculative one (stage speculated) waits, ``held``,
   until ``watch.min_sources_speculative`` independent outlets reported it (or its stage moves
   on); the report that releases it makes the "new" change.
-* **updated**: the stage moves to any other stage (forwards, backwards, ended, denied); or a
-  figure is revised: a report published after the current value was set gives a value that differs
-  by at least MATERIAL_CHANGE (2%) and more than CONFLICT_WINDOW (7 days) from any report of the
-  current value, or the article itself gives the current value as the old one ("raised from
-  300,000 to 350,000").
-* **conflict**: sources disagree at about the same time: a different value within
-  CONFLICT_WINDOW of a report of the current value (135,000 vs 136,854), a value going back to
-  one the development had before, or a stage going back to an earlier one within the window.
-  The development keeps its value and lists the claims; more reports of any claimed value
-  corroborate it, a third value within the window joins the claims, and only a clear revision
-  (as above) settles it with an "updated" change. One conflict, one change: no flapping.
+* **updated**: the stage advances (speculated → in talks → agreed → operational) or ends (ended,
+  denied); or a figure is revised: a report published after the current value was set gives a
+  value never claimed before that differs by at least MATERIAL_CHANGE (2%) and more than
+  CONFLICT_WINDOW (7 days) from any report of the current value, or the article itself gives the
+  current value as the old one ("raised from 300,000 to 350,000", "cut back from 350,000").
+* **conflict**: sources disagree at about the same time: a value never claimed before within
+  CONFLICT_WINDOW of a report of the current value (135,000 vs 136,854), or a stage going back
+  within the window of a report of the current stage. The development keeps its value and lists
+  the claims; more reports of any claimed value corroborate it, a third new value within the
+  window joins the claims, and only a clear revision (as above) settles it with an "updated"
+  change. One conflict, one change: no flapping.
 * **corroboration**: anything else that reports the development: the same stage or value (within
   SAME_VALUE_TOLERANCE, 0.5%), the same figure in another unit or currency, a minor difference
   (under 2%) long after. It adds a source and raises the score; it never makes a change.
-* **copy**: a syndicated copy of a report already counted: recorded, never counted.
-* **superseded**: a report older than the one that set the current state, read late: recorded.
+* **copy**: a syndicated copy of a report already counted, or an original whose copy (published
+  before it) was counted already: recorded, never counted, so the pair counts once.
+* **superseded**: a report of a state the development has left behind: published before the
+  report that set the current state (read late), a value claimed before and since replaced (a
+  restatement of 136,854 after 150,000 settled the conflict), or a stage going back outside the
+  window (agreed → speculated from a rewritten rumour). Recorded and counted like a
+  corroboration; it never makes a change. A figure moves back to an earlier value only when the
+  article says so ("cut back from 350,000 to 300,000").
 
 Independent sources are distinct outlets among the counted (non-copy) reports. Observations are
 taken in publication order, ties by article id and key; an article already counted for a key is
@@ -52,6 +58,7 @@ from evwatch.developments.model import (
     HistoryEntry,
     Observation,
     SourceRef,
+    advances,
     as_utc,
 )
 from evwatch.developments.scoring import alert_class, score
@@ -155,7 +162,7 @@ def _ref(obs: Observation, role: str) -> SourceRef:
     return SourceRef(
         article_id=a.article_id, role=role, published_at=as_utc(a.published_at), source=a.source, url=a.url,
         title=a.title, evidence=obs.evidence, stage=obs.stage, value=obs.value, unit=obs.unit,
-        relevance=a.relevance, relevance_label=a.relevance_label,
+        relevance=a.relevance, relevance_label=a.relevance_label, duplicate_of=a.duplicate_of,
     )
 
 
@@ -201,9 +208,11 @@ def _near(dev: Development, t: datetime, reported: Callable[[SourceRef], bool]) 
                if s.role != ROLE_SUPERSEDED and reported(s))
 
 
-def _earlier(dev: Development, field: str) -> list[str]:
-    """The values a field had before its current one."""
-    return [h.old for h in dev.history if h.field == field and h.old is not None]
+def _stale(dev: Development, value: float) -> bool:
+    """Whether a counted report already claimed ``value`` (not the current value or a current
+    conflict claim, which the caller checked first): every value ever claimed is remembered, so a
+    value that was replaced cannot come back as news by being repeated."""
+    return any(_reports_value(dev, value)(s) for s in dev.counted_sources())
 
 
 def _relative(a: float, b: float) -> float:
@@ -220,8 +229,11 @@ Verdict = tuple[str, str | None, list[FieldChange]]
 
 def _absorb(dev: Development, obs: Observation, t: datetime) -> Verdict:
     """Judge one more report of an existing development; update the development in place."""
-    if obs.article.duplicate_of and _counted(dev, obs.article.duplicate_of):
+    a = obs.article
+    if a.duplicate_of and _counted(dev, a.duplicate_of):
         return ROLE_COPY, None, []
+    if any(s.duplicate_of == a.article_id for s in dev.counted_sources()):
+        return ROLE_COPY, None, []      # its syndicated copy was published, and counted, first
     if dev.kind == "figure":
         return _absorb_figure(dev, obs, t)
     return _absorb_stage(dev, obs, t)
@@ -250,18 +262,22 @@ def _set_stage(dev: Development, obs: Observation) -> Verdict:
 
 
 def _absorb_stage(dev: Development, obs: Observation, t: datetime) -> Verdict:
+    """Only an advance or an end is news; a move back is a stale report, or a conflict when a
+    report of the current stage is within the window."""
     new, since = obs.stage, _since(dev)
     if dev.status == "conflict" and dev.conflict_claims:
         if new in dev.conflict_claims:
             return ROLE_CORROBORATION, None, []
-        return (ROLE_SUPERSEDED, None, []) if t < since else _set_stage(dev, obs)
+        return _set_stage(dev, obs) if t >= since and advances(dev.stage, new) else (ROLE_SUPERSEDED, None, [])
     if new == dev.stage:
         return ROLE_CORROBORATION, None, []
     if t < since:
         return ROLE_SUPERSEDED, None, []
-    if new in _earlier(dev, "stage") and _near(dev, t, lambda s: s.stage == dev.stage):
+    if advances(dev.stage, new):
+        return _set_stage(dev, obs)
+    if _near(dev, t, lambda s: s.stage == dev.stage):
         return _conflicted(dev, (dev.stage or "", new or ""))
-    return _set_stage(dev, obs)
+    return ROLE_SUPERSEDED, None, []
 
 
 # --------------------------------------------------------------------------- figures
@@ -289,6 +305,8 @@ def _absorb_figure(dev: Development, obs: Observation, t: datetime) -> Verdict:
             return ROLE_CORROBORATION, None, []
         if t >= since and any(revises(c) for c in claims):
             return _set_value(dev, obs)
+        if _stale(dev, value):
+            return ROLE_SUPERSEDED, None, []
         if any(_near(dev, t, _reports_value(dev, c)) for c in claims):
             dev.conflict_claims = (*dev.conflict_claims, format_value(value) or "")
             return ROLE_CONFLICT, None, []
@@ -299,15 +317,17 @@ def _absorb_figure(dev: Development, obs: Observation, t: datetime) -> Verdict:
     current = dev.value
     if same_value(value, current):
         return ROLE_CORROBORATION, None, []
-    earlier = any(same_value(value, float(v)) for v in _earlier(dev, "value"))
+    stale = _stale(dev, value)
     near = _near(dev, t, _reports_value(dev, current))
     if t < since:   # an older report read late
-        if earlier or not near:
+        if stale or not near:
             return ROLE_SUPERSEDED, None, []
         return _conflicted(dev, (format_value(current) or "", format_value(value) or ""))
     if revises(current):
         return _set_value(dev, obs)
-    if earlier or near:
+    if stale:
+        return ROLE_SUPERSEDED, None, []
+    if near:
         return _conflicted(dev, (format_value(current) or "", format_value(value) or ""))
     if _relative(value, current) >= MATERIAL_CHANGE:
         return _set_value(dev, obs)

@@ -1,4 +1,6 @@
-"""Replay stored articles into a fresh state and list the alerts that would have fired.
+"""Replay stored articles into a fresh state and list the alerts (and digest items) that would
+have fired: each :class:`FiredAlert` says which by its ``alert_class`` (now: alerted at once;
+digest: only in the daily digest), and whoever shows them must show that too.
 
 Used to check the alert policy against an annotated timeline and to try a watch's rules on the
 history before switching them on. The articles are taken in publication order (ties by article

@@ -14,7 +14,8 @@ from evwatch.config import FeedConfig
 from evwatch.ingest.feeds import Entry
 from evwatch.ingest.html import html_to_text
 from evwatch.ingest.normalize import (
-    canonical_url, clean_line, clean_text, content_hash, detect_language, stable_id, trusted_date,
+    canonical_url, clean_line, clean_text, content_hash, detect_language, is_http_url, same_site, stable_id,
+    trusted_date,
 )
 from evwatch.ingest.pages import MAX_TITLE_CHARS, PageContent, extract_page
 
@@ -43,6 +44,12 @@ class ArticleCandidate:
     origin: str                 # feed, page, manual
     fetched_at: datetime
     content_hash: str
+    #: A rel=canonical on another site (a syndication partner naming the original outlet): not
+    #: this article's identity, only a hint of which stored article it copies.
+    canonical_hint: str | None = None
+    #: The text is the feed's because the linked page could not be read: never a new version
+    #: over text that came from the page.
+    summary_fallback: bool = False
 
     @property
     def aliases(self) -> tuple[str, ...]:
@@ -50,7 +57,7 @@ class ArticleCandidate:
         keys = []
         if self.url:
             keys.append(f"url:{self.url}")
-        if self.link and self.link.startswith("http"):
+        if is_http_url(self.link):
             link = canonical_url(self.link)
             if link != self.url:
                 keys.append(f"url:{link}")
@@ -79,25 +86,48 @@ def needs_page(entry: Entry, feed: FeedConfig) -> bool:
     return feed.full_text == "always" or not entry.has_full_content
 
 
-def from_entry(entry: Entry, feed: FeedConfig, *, page: PageContent | None, fetched_at: datetime) -> ArticleCandidate:
-    """The article of a feed entry, with the linked page's text when it was fetched."""
+def trusted_canonical(canonical: str | None, *locations: str | None) -> tuple[str | None, str | None]:
+    """A page's rel=canonical as (identity, hint): the identity when it is on the site of one of
+    the locations the page was reached by (its final URL, the feed's link), else only a hint.
+
+    Syndication partners publish copies whose canonical names the original outlet's URL;
+    taking it as identity would file the copy as a new version of the original. A page read
+    from a file (a mirrored feed's folder, a document given by hand) has no site of its own:
+    its canonical URL says where it was published.
+    """
+    if not canonical:
+        return None, None
+    sites = [location for location in locations if is_http_url(location)]
+    if not sites or any(same_site(canonical, location) for location in sites):
+        return canonical, None
+    return None, canonical
+
+
+def from_entry(entry: Entry, feed: FeedConfig, *, page: PageContent | None, fetched_at: datetime,
+               first_seen: datetime | None = None) -> ArticleCandidate:
+    """The article of a feed entry, with the linked page's text when it was fetched.
+
+    ``first_seen`` is when the entry was first seen (an undated entry is dated by it, whichever
+    run stores the version); it defaults to ``fetched_at`` for an entry seen for the first time.
+    """
     if page is not None and page.text:
         text, raw_html, origin = page.text, page.html, "page"
     else:
         text = entry.content_text or entry.summary
         raw_html, origin = entry.content_html, "feed"
     title = entry.title or (page.title if page else "") or clean_line(text[:120], MAX_TITLE_CHARS)
-    url = page.canonical_url if page is not None and page.canonical_url else None
-    if url is None and entry.link and entry.link.startswith("http"):
+    url, hint = trusted_canonical(page.canonical_url if page else None, page.url if page else None, entry.link)
+    if url is None and is_http_url(entry.link):
         url = canonical_url(entry.link)
     published = entry.published_at or (page.published_at if page else None)
-    published_at, trusted, note = trusted_date(published, fetched_at)
+    published_at, trusted, note = trusted_date(published, first_seen or fetched_at, now=fetched_at)
     language = (page.language if page is not None and page.text else None) or detect_language(f"{title}\n{text}")
     return ArticleCandidate(
         url=url, link=entry.link, source=feed.outlet, feed_id=feed.name, entry_id=entry.entry_id,
         guid=entry.guid, title=title, summary=entry.summary, text=text, raw_html=raw_html,
         published_at=published_at, date_trusted=trusted, date_note=note, language=language,
-        origin=origin, fetched_at=fetched_at, content_hash=content_hash(title, text),
+        origin=origin, fetched_at=fetched_at, content_hash=content_hash(title, text), canonical_hint=hint,
+        summary_fallback=origin == "feed" and needs_page(entry, feed),
     )
 
 
@@ -105,18 +135,20 @@ def from_document(body: bytes, *, location: str, fetched_at: datetime, title: st
                   published: datetime | None = None, source: str | None = None,
                   content_type: str | None = None) -> ArticleCandidate:
     """One article given by hand: an HTML, Markdown or text file, or a fetched URL."""
-    is_url = location.startswith(("http://", "https://"))
+    is_url = is_http_url(location)
     suffix = Path(location.split("?")[0]).suffix.lower()
     looks_html = (content_type or "").lower().startswith(("text/html", "application/xhtml")) or suffix in (".html", ".htm") or (
         not suffix and body.lstrip()[:1] == b"<"
     )
     url: str | None = canonical_url(location) if is_url else None
     raw_html: str | None = None
+    hint: str | None = None
     if looks_html:
         page = extract_page(body, location, content_type=content_type)
         text, raw_html = page.text, page.html
         found_title = page.title
-        url = page.canonical_url or url
+        own, hint = trusted_canonical(page.canonical_url, location)
+        url = own or url
         published = published or page.published_at
     else:
         raw = body.decode("utf-8", errors="replace")
@@ -129,7 +161,7 @@ def from_document(body: bytes, *, location: str, fetched_at: datetime, title: st
         entry_id=None, guid=None, title=final_title, summary="", text=text, raw_html=raw_html,
         published_at=published_at, date_trusted=trusted, date_note=note,
         language=detect_language(f"{final_title}\n{text}"), origin="manual", fetched_at=fetched_at,
-        content_hash=content_hash(final_title, text),
+        content_hash=content_hash(final_title, text), canonical_hint=hint,
     )
 
 

@@ -94,6 +94,11 @@ class SyndicationIndex:
         for article_id, sig in items:
             self.add(article_id, np.asarray(sig, dtype=np.uint64))
 
+    def similarity_to(self, article_id: str, sig: np.ndarray | None) -> float | None:
+        """Estimated similarity of a text to a stored article, None when either is unknown."""
+        stored = self._signatures.get(article_id)
+        return None if stored is None or sig is None else round(similarity(sig, stored), 4)
+
     def original_of(self, article_id: str, sig: np.ndarray) -> Copy | None:
         """The most similar stored article above the threshold, if any."""
         best: Copy | None = None

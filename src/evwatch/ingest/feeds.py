@@ -19,7 +19,7 @@ import feedparser
 
 from evwatch.errors import NotAFeedError
 from evwatch.ingest.html import html_to_text
-from evwatch.ingest.normalize import canonical_url, clean_line, clean_text, stable_id
+from evwatch.ingest.normalize import canonical_url, clean_line, clean_text, clean_url, stable_id
 
 MAX_TITLE_CHARS = 500
 MAX_SUMMARY_CHARS = 20_000
@@ -77,9 +77,9 @@ def _struct_time_to_utc(value: Any) -> datetime | None:
 
 def _safe_link(link: str | None, base_url: str, local_root: Path | None) -> str | None:
     """Only http(s) links; file links only inside the local feed's own folder."""
+    link = clean_url(link or "")
     if not link:
         return None
-    link = link.strip()
     try:
         parts = urlsplit(link)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number 0-65535

@@ -54,9 +54,11 @@ from evwatch.errors import (
 )
 from evwatch.ingest.netpolicy import NetworkPolicy, Resolver, check_host, check_url
 
+#: No JSON Feed: ``feeds.parse_feed`` reads RSS and Atom only and reports JSON as "not a feed",
+#: so asking for it would invite a server to send what we then refuse.
 ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/feed+json;q=0.9, "
-    "application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, application/xhtml+xml;q=0.8, */*;q=0.5"
+    "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, "
+    "text/html;q=0.8, application/xhtml+xml;q=0.8, */*;q=0.5"
 )
 #: Only what ``_inflate`` can decode in bounded steps is advertised.
 ACCEPT_ENCODING = "gzip, deflate"

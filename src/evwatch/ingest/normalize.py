@@ -28,6 +28,9 @@ EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
 FUTURE_TOLERANCE = timedelta(days=1)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029\ufeff]")
+# In a URL even tabs and newlines are noise (browsers drop them too), so all C0 controls go.
+_URL_CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b\u2028\u2029\ufeff]")
+_HTTP_URL = re.compile(r"^https?://", re.I)
 _SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
@@ -50,9 +53,20 @@ def clean_line(text: str, limit: int) -> str:
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
+def clean_url(url: str) -> str:
+    """A URL without control or invisible characters and surrounding spaces."""
+    return _URL_CONTROL.sub("", url).strip()
+
+
+def is_http_url(value: str | None) -> bool:
+    """Whether the value is an http(s) URL (the scheme in any case: ``HTTPS://`` too)."""
+    return bool(value) and _HTTP_URL.match(value.strip()) is not None
+
+
 def canonical_url(url: str) -> str:
-    """The URL with tracking parameters, fragment, default port and case noise removed."""
-    url = url.strip()
+    """The URL with tracking parameters, fragment, default port, case noise and control
+    characters removed."""
+    url = clean_url(url)
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -73,6 +87,27 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
 
 
+def _site(url: str) -> str:
+    """The registrable domain of a URL's host (news.example.com → example.com, by the public
+    suffix list), else the host itself without a leading "www."."""
+    from tld import get_fld
+
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return ""
+    return get_fld(host, fix_protocol=True, fail_silently=True) or host.removeprefix("www.")
+
+
+def same_site(a: str, b: str) -> bool:
+    """Whether two URLs belong to one site: the same registrable domain (www.example.com,
+    news.example.com and example.com do; example.com and yahoo.com do not)."""
+    site_a, site_b = _site(a), _site(b)
+    if not site_a or not site_b:
+        return False
+    return site_a == site_b or site_a.endswith("." + site_b) or site_b.endswith("." + site_a)
+
+
 def stable_id(*parts: str | None, length: int = 16) -> str:
     """A short, stable hex id from the given parts (None and "" count as empty)."""
     joined = "\x1f".join(p or "" for p in parts)
@@ -90,16 +125,18 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def trusted_date(published: datetime | None, first_seen: datetime) -> tuple[datetime, bool, str | None]:
+def trusted_date(published: datetime | None, first_seen: datetime, *,
+                 now: datetime | None = None) -> tuple[datetime, bool, str | None]:
     """The publication time to store, whether it is trusted, and why not.
 
-    A missing date, a date in the future or one before 1990 falls back to the first-seen time.
+    A missing date, a date in the future (of ``now``, default the first-seen time) or one
+    before 1990 falls back to the first-seen time.
     """
     first_seen = as_utc(first_seen)
     if published is None:
         return first_seen, False, "missing"
     published = as_utc(published)
-    if published > first_seen + FUTURE_TOLERANCE:
+    if published > as_utc(now or first_seen) + FUTURE_TOLERANCE:
         return first_seen, False, f"in the future ({published.isoformat()})"
     if published < EARLIEST_PLAUSIBLE:
         return first_seen, False, f"before 1990 ({published.isoformat()})"

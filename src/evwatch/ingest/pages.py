@@ -32,10 +32,11 @@ _CHARSET = re.compile(r"charset=([\w.:-]+)", re.I)
 class PageContent:
     title: str
     text: str
-    canonical_url: str | None
+    canonical_url: str | None   # as the page declares it, on any host: the caller decides whether to trust it
     published_at: datetime | None
     language: str | None
     html: str
+    url: str = ""               # where the page was read from (after redirects)
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
@@ -101,4 +102,5 @@ def extract_page(body: bytes | str, url: str, *, content_type: str | None = None
         published_at=published,
         language=detect_language(text) if text else None,
         html=markup,
+        url=url,
     )

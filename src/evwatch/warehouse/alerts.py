@@ -1,8 +1,9 @@
 """The alert outbox: alerts to send, their attempts, and each channel's health.
 
-One row in ``alerts`` per message and channel. A run that finds new developments renders one
-message and calls :func:`enqueue` inside the transaction that records those developments, so a
-message exists exactly when its developments do. Delivery (``evwatch.alerts.deliver``) then
+One row in ``alerts`` per message and channel (each channel's copy rendered within its size
+budget). A run that finds new developments renders one message and calls :func:`enqueue` inside
+the transaction that records those developments, so a message exists exactly when its
+developments do. Delivery (``evwatch.alerts.deliver``) then
 works through :func:`pending` alerts, each in short transactions of its own:
 :func:`claim` (status 'sending', attempts + 1), send, then :func:`mark_sent` or
 :func:`mark_failed` with :func:`record_attempt` and :func:`record_channel_result`.
@@ -16,7 +17,7 @@ Times are stored as naive UTC, like the rest of the warehouse.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -27,8 +28,9 @@ from evwatch.config import ChannelConfig
 from evwatch.ingest.normalize import stable_id
 from evwatch.warehouse.db import execute, insert_rows, query_text
 
-#: A message is given up (status 'failed', still listed by ``evwatch alerts``) after this many
-#: attempts: with the backoff below that is about three days of trying.
+#: A message is given up (status 'failed', still listed by ``evwatch alerts``, one operator notice)
+#: after this many attempts: with the backoff below that is about three days of trying. A message
+#: the service refuses outright (HTTP 400, 413, 422) is given up at its first attempt.
 MAX_ATTEMPTS = 20
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
@@ -129,12 +131,14 @@ def channels_for(channels: Sequence[ChannelConfig], *, watch: str, kind: str) ->
 
 def enqueue(conn: duckdb.DuckDBPyConnection, message: Message, *, watch: str, kind: str,
             development_ids: Sequence[str], channels: Sequence[ChannelConfig], now: datetime,
-            message_id: str | None = None) -> list[str]:
+            message_id: str | None = None, copies: Mapping[str, Message] | None = None) -> list[str]:
     """Put one rendered message in the outbox, one pending row per channel that takes it.
 
     Call it inside the transaction that records the developments the message reports. The ids
     are deterministic (see the module docstring), so enqueueing the same message again is a
-    no-op. Returns the ids of the rows added now (empty when they were all there already).
+    no-op. ``copies`` gives a channel its own rendering of the message (within its size budget);
+    the message id still comes from ``message``. Returns the ids of the rows added now (empty when
+    they were all there already).
     """
     stamp = message.stamp or stable_id(message.text, length=32)
     message_id = message_id or message_id_for(watch, kind, development_ids, stamp)
@@ -146,14 +150,16 @@ def enqueue(conn: duckdb.DuckDBPyConnection, message: Message, *, watch: str, ki
     existing = {row[0] for row in execute(
         conn, f"SELECT alert_id FROM alerts WHERE alert_id IN ({placeholders})", list(ids))}
     created = naive_utc(now)
+    copies = copies or {}
     rows = [{
         "alert_id": alert_id, "message_id": message_id, "watch": watch, "kind": kind,
         "created_at": created, "channel": channel, "status": "pending", "attempts": 0,
         "next_attempt_at": created, "sent_at": None, "last_error": None,
         "development_ids": sorted(set(development_ids)), "summary": message.summary,
-        "title": message.title, "body_text": message.text, "body_markdown": message.markdown,
-        "body_html": message.html,
-    } for alert_id, channel in ids.items() if alert_id not in existing]
+        "title": message.title, "body_text": body.text, "body_markdown": body.markdown,
+        "body_html": body.html,
+    } for alert_id, channel in ids.items() if alert_id not in existing
+        for body in [copies.get(channel, message)]]
     if rows:
         insert_rows(conn, "alerts", rows, on_conflict="nothing")
     return [row["alert_id"] for row in rows]
@@ -214,14 +220,29 @@ def mark_sent(conn: duckdb.DuckDBPyConnection, alert_id: str, *, now: datetime) 
 
 
 def mark_failed(conn: duckdb.DuckDBPyConnection, alert_id: str, *, now: datetime, error: str,
-                attempt: int, max_attempts: int = MAX_ATTEMPTS) -> str:
+                attempt: int, max_attempts: int = MAX_ATTEMPTS, permanent: bool = False) -> str:
     """Back to 'pending' with the next attempt after :func:`backoff`, or 'failed' (given up) after
-    ``max_attempts``. Returns the new status."""
-    status = "failed" if attempt >= max_attempts else "pending"
+    ``max_attempts``, or at once when the error is ``permanent`` (the service refused this
+    message: sending it again would fail the same way). Returns the new status."""
+    status = "failed" if permanent or attempt >= max_attempts else "pending"
     retry_at = None if status == "failed" else naive_utc(now) + backoff(attempt)
     execute(conn, "UPDATE alerts SET status = ?, next_attempt_at = ?, last_error = ? WHERE alert_id = ?",
             [status, retry_at, error, alert_id])
     return status
+
+
+def note_waiting(conn: duckdb.DuckDBPyConnection, alert_id: str, reason: str) -> None:
+    """Say why an alert is not being attempted (its channel is not configured): ``evwatch
+    alerts`` shows it as the alert's last error."""
+    execute(conn, "UPDATE alerts SET last_error = ? WHERE alert_id = ? AND last_error IS DISTINCT FROM ?",
+            [reason, alert_id, reason])
+
+
+def waiting_on(conn: duckdb.DuckDBPyConnection, channel: str) -> int:
+    """How many alerts of a channel are still to be delivered (pending or sending)."""
+    rows = execute(conn, "SELECT count(*) FROM alerts WHERE channel = ? AND status IN ('pending', 'sending')",
+                   [channel])
+    return int(rows[0][0])
 
 
 def record_attempt(conn: duckdb.DuckDBPyConnection, alert_id: str, attempt: int, *, at: datetime,

@@ -77,8 +77,12 @@ def _is_lock_error(exc: Exception) -> bool:
 
 
 def connect(path: Path, *, read_only: bool = False, lock_timeout: float = 30.0,
-            poll: float = 0.25) -> duckdb.DuckDBPyConnection:
-    """Open the database file, waiting up to ``lock_timeout`` seconds for another process's lock."""
+            poll: float = 0.25, sandboxed: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database file, waiting up to ``lock_timeout`` seconds for another process's lock.
+
+    A ``sandboxed`` connection (for SQL a user typed) reaches nothing but the warehouse: no other
+    file (COPY, EXPORT, read_csv), no ATTACH, no INSTALL or LOAD, and its settings are locked so
+    a statement cannot undo that."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + lock_timeout
@@ -99,6 +103,9 @@ def connect(path: Path, *, read_only: bool = False, lock_timeout: float = 30.0,
                 ) from None
             time.sleep(poll)
     execute(conn, "SET TimeZone = 'UTC'")
+    if sandboxed:
+        execute(conn, "SET enable_external_access = false")
+        execute(conn, "SET lock_configuration = true")
     return conn
 
 
@@ -209,15 +216,16 @@ class Warehouse:
             execute(conn, "COMMIT")
 
     @contextmanager
-    def read(self, *, live: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    def read(self, *, live: bool = False, sandboxed: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-only connection: to the snapshot when there is one (never blocks a run),
-        else to the live file (waits for its lock like a writer)."""
+        else to the live file (waits for its lock like a writer). ``sandboxed`` is for SQL a
+        user typed (see :func:`connect`)."""
         if not live and self.keep_snapshot and self.snapshot_path.exists():
-            conn = connect(self.snapshot_path, read_only=True, lock_timeout=self.lock_timeout)
+            conn = connect(self.snapshot_path, read_only=True, lock_timeout=self.lock_timeout, sandboxed=sandboxed)
         else:
             if not self.path.exists():
                 self.publish_snapshot()
-            conn = connect(self.path, read_only=True, lock_timeout=self.lock_timeout)
+            conn = connect(self.path, read_only=True, lock_timeout=self.lock_timeout, sandboxed=sandboxed)
         try:
             yield conn
         finally:

@@ -33,7 +33,7 @@ SOURCE_SCHEMA = pa.schema([
     ("development_id", pa.string()), ("article_id", pa.string()), ("role", pa.string()),
     ("published_at", pa.timestamp("us")), ("source", pa.string()), ("url", pa.string()), ("title", pa.string()),
     ("stage", pa.string()), ("value", pa.float64()), ("unit", pa.string()), ("relevance", pa.float64()),
-    ("relevance_label", pa.string()), ("evidence", pa.string()),
+    ("relevance_label", pa.string()), ("evidence", pa.string()), ("duplicate_of", pa.string()),
 ])
 HISTORY_SCHEMA = pa.schema([
     ("development_id", pa.string()), ("changed_at", pa.timestamp("us")), ("change", pa.string()),
@@ -56,7 +56,7 @@ def load_state(conn: duckdb.DuckDBPyConnection, watch_name: str) -> dict[str, De
         sources.setdefault(r[0], []).append(SourceRef(
             article_id=r[1], role=r[2], published_at=_aware(r[3]), source=r[4] or "", url=r[5], title=r[6] or "",
             evidence=r[7] or "", stage=r[8], value=r[9], unit=r[10], relevance=r[11] or 0.0,
-            relevance_label=r[12] or ""))
+            relevance_label=r[12] or "", duplicate_of=r[13]))
     history: dict[str, list[HistoryEntry]] = {}
     for r in execute(conn, query_text("development_state_history"), [watch_name]):
         history.setdefault(r[0], []).append(HistoryEntry(_aware(r[1]), r[2], r[3], r[4], r[5], r[6]))
@@ -135,7 +135,7 @@ def _source_row(development_id: str, s: SourceRef) -> dict[str, Any]:
         "development_id": development_id, "article_id": s.article_id, "role": s.role,
         "published_at": utc_naive(s.published_at), "source": s.source, "url": s.url, "title": s.title,
         "stage": s.stage, "value": s.value, "unit": s.unit, "relevance": s.relevance,
-        "relevance_label": s.relevance_label, "evidence": s.evidence,
+        "relevance_label": s.relevance_label, "evidence": s.evidence, "duplicate_of": s.duplicate_of,
     }
 
 
