@@ -330,11 +330,12 @@ def alerts(
 
 @app.command()
 def digest(
-    hours: Annotated[int, typer.Option(help="The period the digest covers, ending now.")] = 24,
+    hours: Annotated[int, typer.Option(help="How far a watch's first digest looks back; later digests start where the previous one ended.")] = 24,
     config: ConfigOption = None,
     db: DbOption = None,
 ) -> None:
-    """Render and send the digest of the last day now (context items included), once per period."""
+    """Render and send the digest now: every change since the previous digest (context items
+    included), each change in exactly one digest. Exit code 1 when a channel could not take it."""
     with handled_errors():
         settings = _settings(config, db)
         from datetime import timedelta
@@ -346,9 +347,13 @@ def digest(
         messages = send_digest(warehouse, settings, period=timedelta(hours=hours))
         warehouse.publish_snapshot()
         if not messages:
-            console.print(f"Nothing new since the last digest (looking back at most {hours} hours): no digest sent.")
+            console.print("Nothing new since the last digest: no digest sent.")
         for message in messages:
             console.print(message.text, markup=False)
+        if not messages.delivery.ok:
+            err_console.print("[bold yellow]attention:[/] the digest is not delivered on every channel yet; "
+                              "`evwatch alerts` shows why, and the next run retries.")
+            raise typer.Exit(EXIT_ATTENTION)
 
 
 @app.command()

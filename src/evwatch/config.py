@@ -118,6 +118,8 @@ class ChannelConfig(_Strict):
     watches: list[str] = Field(default_factory=list)  # empty: every watch
     digest: bool = True   # also receives the daily digest
     timeout_seconds: float = Field(15.0, gt=0)
+    # The longest message body this channel takes; unset: what its service accepts (see alerts/channels.py).
+    max_chars: int | None = Field(None, ge=500)
 
     @model_validator(mode="after")
     def _needs(self) -> "ChannelConfig":

@@ -16,6 +16,9 @@ def print_run_summary(console: Console, summary: RunSummary) -> None:
         status = f"[red]{f.status}[/]" if f.status == "failed" else f.status
         table.add_row(f.feed, status, str(f.entries), str(f.new_articles), str(f.duplicates), str(f.problems))
     console.print(table)
+    for f in summary.feeds:
+        if f.note:
+            console.print(f"{f.feed}: {f.status}, {f.note}", markup=False)
     if summary.nothing_new:
         console.print(f"Nothing new: {len(summary.feeds)} feeds checked, no new or changed articles.")
     else:

@@ -50,6 +50,11 @@ class RunSummary:
         )
 
     @property
+    def feeds_fetched(self) -> int:
+        """Feeds this run asked for (not those left for later: not due, or backing off)."""
+        return sum(1 for f in self.feeds if f.status not in ("skipped", "backing off"))
+
+    @property
     def feeds_failed(self) -> int:
         return sum(1 for f in self.feeds if f.status == "failed")
 
@@ -75,7 +80,8 @@ def run_summary_markdown(summary: RunSummary) -> str:
     lines = [
         f"# evwatch run {summary.run_id}",
         "",
-        f"- feeds: {len(summary.feeds) - summary.feeds_failed} ok, {summary.feeds_failed} failed",
+        f"- feeds: {summary.feeds_fetched - summary.feeds_failed} ok, {summary.feeds_failed} failed, "
+        f"{len(summary.feeds) - summary.feeds_fetched} left for a later run",
         f"- new articles: {summary.new_articles} (syndicated copies among them: {summary.duplicates}); "
         f"new versions: {summary.new_versions}",
     ]
@@ -85,7 +91,8 @@ def run_summary_markdown(summary: RunSummary) -> str:
         lines.append(f"- developments: {summary.developments_new} new, {summary.developments_updated} updated")
     lines += ["", "| feed | status | entries | new articles | copies | problems |", "|---|---|---:|---:|---:|---:|"]
     for f in summary.feeds:
-        lines.append(f"| {f.feed} | {f.status} | {f.entries} | {f.new_articles} | {f.duplicates} | {f.problems} |")
+        status = f"{f.status} ({f.note})" if f.note else f.status
+        lines.append(f"| {f.feed} | {status} | {f.entries} | {f.new_articles} | {f.duplicates} | {f.problems} |")
     if summary.problems:
         lines += ["", "## Problems", ""] + [f"- {p}" for p in summary.problems[:50]]
         if len(summary.problems) > 50:

@@ -145,12 +145,8 @@ def _apprise_max_chars(scheme: str) -> int | None:
 def channel_max_chars(channel: ChannelConfig) -> int:
     """The most characters a message body may have on this channel: its ``max_chars``, else the
     default for its Apprise scheme, else :data:`DEFAULT_MAX_CHARS`."""
-    configured = getattr(channel, "max_chars", None)   # an optional key of the channel's config
-    if configured is not None:
-        if isinstance(configured, bool) or not isinstance(configured, int) or configured < MIN_MAX_CHARS:
-            raise ConfigError(f"expected a whole number of at least {MIN_MAX_CHARS}, got {configured!r}",
-                              key=f"channels.{channel.name}.max_chars")
-        return configured
+    if channel.max_chars is not None:              # validated (at least 500) when the file is loaded
+        return channel.max_chars
     if channel.type != "apprise":
         return DEFAULT_MAX_CHARS
     scheme = scheme_of(channel.url)
