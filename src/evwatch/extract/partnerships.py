@@ -307,6 +307,7 @@ class PartnershipFinder:
             else:
                 pairs = self._symmetric_pairs(text, members, relation)
             several_suppliers = relation == "supply" and len({p.company for p, _ in pairs}) > 1
+            segment_stages: dict[tuple[int, int], str | None] = {}
             for a, b in pairs:
                 if self.catalogue.related(a.company, b.company):
                     continue
@@ -321,8 +322,9 @@ class PartnershipFinder:
                 if len(segments) > 1:
                     # The part that names the later of the two says how far their deal has got.
                     later = _segment_of(segments, max(a.start, b.start))
-                    if _has_stage_cue(text[later[0]:later[1]], context, later[0]):
-                        pair_stage = _stage(text[later[0]:later[1]], relation, context=context, offset=later[0])
+                    if later not in segment_stages:
+                        segment_stages[later] = _stage_cue(text[later[0]:later[1]], relation, context, later[0])
+                    pair_stage = segment_stages[later] or stage
                 for pair_topic in topics:
                     key = (a.company, b.company, relation, pair_topic) if relation == "supply" else (
                         *sorted((a.company, b.company)), relation, pair_topic)
@@ -638,10 +640,6 @@ def _segment_of(segments: list[tuple[int, int]], offset: int) -> tuple[int, int]
     return segments[-1]
 
 
-def _has_stage_cue(part: str, context: _Context, offset: int) -> bool:
-    return any(context.search(_STAGE_LABEL[stage], STAGE_CUES[stage], part, offset) for stage in STAGE_ORDER)
-
-
 def _coordinated(text: str, members: list[Participant]) -> list[list[Participant]]:
     groups: list[list[Participant]] = []
     for p in members:
@@ -675,11 +673,18 @@ _MEETING_STAGE_ORDER = ("denied", "ended", "speculated", "operational", "in_talk
 
 
 def _stage(clause: str, relation: str, *, context: _Context | None = None, offset: int = 0) -> str:
+    """The stage ``clause`` gives the relation; without a cue, what the relation itself implies."""
+    return _stage_cue(clause, relation, context, offset) or (
+        "operational" if relation in ("meeting", "competition") else "agreed")
+
+
+def _stage_cue(clause: str, relation: str, context: _Context | None, offset: int) -> str | None:
+    """The stage of the first cue ``clause`` holds, in order of precedence, or None."""
     search = context.search if context is not None else _search
     for stage in _MEETING_STAGE_ORDER if relation == "meeting" else STAGE_ORDER:
         if search(_STAGE_LABEL[stage], STAGE_CUES[stage], clause, offset):
             return REPORTED_STAGE if stage == "reported" else stage
-    return "operational" if relation in ("meeting", "competition") else "agreed"
+    return None
 
 
 def _search(label: str, pattern: re.Pattern[str], string: str, offset: int) -> re.Match[str] | None:  # noqa: ARG001
