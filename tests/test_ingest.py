@@ -817,8 +817,27 @@ def test_ingest_html_file_reads_title_and_main_text(tmp_path):
     assert (article["title"], article["text"]) == (title, text.replace("\n\n", "\n"))
     assert article["url"] == "https://display.example/2025/hyundai-oled"
     assert (article["published_at"], article["date_trusted"]) == (datetime(2025, 6, 30, 0, 0), True)
-    assert (article["source"], article["feed_id"]) == ("display.html", None)
+    assert (article["source"], article["feed_id"]) == ("display.example", None)   # the host it says it lives at
     assert report.new_articles == [article["article_id"]]
+
+
+def test_a_hand_given_page_is_from_the_outlet_it_names(tmp_path):
+    title, text = ARTICLES["display"]
+    path = tmp_path / "display.html"
+    html = page(title, text).replace("<head>", '<head><meta property="og:site_name" content="Display Weekly">', 1)
+    path.write_text(html, encoding="utf-8")
+    settings = make_settings(tmp_path / "config")
+    ingest_document(settings, str(path), now=Clock())
+    assert [a["source"] for a in articles(settings.db_path)] == ["Display Weekly"]
+
+
+def test_a_hand_given_text_file_with_nothing_better_is_from_its_file(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("Samsung SDI weighs a Xiaomi deal\n\nSamsung SDI could supply battery cells to Xiaomi.\n",
+                    encoding="utf-8")
+    settings = make_settings(tmp_path / "config")
+    ingest_document(settings, str(path), now=Clock())
+    assert [a["source"] for a in articles(settings.db_path)] == ["notes.txt"]
 
 
 def test_ingest_markdown_file_takes_its_heading_as_title(tmp_path):

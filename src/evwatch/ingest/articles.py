@@ -143,6 +143,7 @@ def from_document(body: bytes, *, location: str, fetched_at: datetime, title: st
     url: str | None = canonical_url(location) if is_url else None
     raw_html: str | None = None
     hint: str | None = None
+    site_name = ""
     if looks_html:
         page = extract_page(body, location, content_type=content_type)
         text, raw_html = page.text, page.html
@@ -150,12 +151,16 @@ def from_document(body: bytes, *, location: str, fetched_at: datetime, title: st
         own, hint = trusted_canonical(page.canonical_url, location)
         url = own or url
         published = published or page.published_at
+        site_name = page.site_name
     else:
         raw = body.decode("utf-8", errors="replace")
         text, found_title = _plain_or_markdown(raw, markdown=suffix in (".md", ".markdown"), take_title=not title)
     final_title = clean_line(title or found_title or text[:120], MAX_TITLE_CHARS)
     published_at, trusted, note = trusted_date(published, fetched_at)
-    default_source = (location.split("/")[2] if is_url else Path(location).name)
+    # The outlet: as the page names itself, else the host it was read from or says it lives at;
+    # a file's own name only when nothing better is known.
+    default_source = site_name or (location.split("/")[2] if is_url else (
+        url.split("/")[2] if url and is_http_url(url) else Path(location).name))
     return ArticleCandidate(
         url=url, link=location if is_url else None, source=source or default_source, feed_id=None,
         entry_id=None, guid=None, title=final_title, summary="", text=text, raw_html=raw_html,

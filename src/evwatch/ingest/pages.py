@@ -37,6 +37,7 @@ class PageContent:
     language: str | None
     html: str
     url: str = ""               # where the page was read from (after redirects)
+    site_name: str = ""         # the outlet as the page names itself (og:site_name and the like)
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
@@ -86,8 +87,9 @@ def extract_page(body: bytes | str, url: str, *, content_type: str | None = None
         markup, url=url if url.startswith("http") else None, favor_precision=True,
         include_comments=False, include_tables=True, with_metadata=True,
     )
-    title, text = "", ""
+    title, text, site_name = "", "", ""
     if document is not None:
+        site_name = clean_line(document.sitename or "", 80)
         title = clean_line(document.title or "", MAX_TITLE_CHARS)
         text = clean_text(document.text or "")
         if published is None and document.date:
@@ -103,4 +105,5 @@ def extract_page(body: bytes | str, url: str, *, content_type: str | None = None
         language=detect_language(text) if text else None,
         html=markup,
         url=url,
+        site_name=site_name,
     )
