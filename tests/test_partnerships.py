@@ -176,6 +176,9 @@ def test_a_contrasted_company_takes_no_part(extract):
      {("Harman", "Xiaomi EV", "supply", "agreed", "infotainment")}),
     ("Samsung Electro-Mechanics said it had begun mass production of camera modules for Xiaomi's SU7.",
      {("Samsung Electro-Mechanics", "Xiaomi", "supply", "operational", "cameras")}),
+    ("Xiaomi's new sedan runs on Nvidia's Drive Thor chips.", {("Nvidia", "Xiaomi", "supply", "operational", "chips")}),
+    ("The YU7 takes aim at Tesla's Model Y, the best-selling electric SUV in China.",
+     {("Xiaomi EV", "Tesla", "competition", "operational", "ev")}),
 ])
 def test_supply_phrasings_of_business_news(extract, text, expected):
     assert set(deals(text, extract)) == expected

@@ -71,11 +71,12 @@ RELATION_CUES: dict[str, re.Pattern[str]] = {
     "talks": _cue(r"\b(?:talks|negotiat\w*|discuss\w*|in discussions)\b|협의|논의|洽谈|谈判"),
     "competition": _cue(
         r"\b(?:compet(?:e|es|ed|ing|ition|itor|itors)|rival(?:s|ry)?|take(?:s)? on|took on|versus|vs\.?|"
-        r"outsold|overtook|challenger)\b|경쟁|竞争"
+        r"outsold|overtook|challenger|tak(?:e|es|ing) aim at|took aim at|go(?:es)? up against|going up against|"
+        r"head-to-head with)\b|경쟁|竞争"
     ),
 }
 _WEAK_SUPPLY = _cue(r"\b(?:use|uses|used|using|adopt(?:s|ed)?|(?:make|makes|making|build|builds|produce|produces|"
-                    r"production of|manufactur\w+)\b.{0,40}\bfor)\b")
+                    r"production of|manufactur\w+)\b.{0,40}\bfor|powered by|runs on|run on|built around)\b")
 
 STAGE_ORDER = ("denied", "ended", "speculated", "in_talks", "operational", "agreed", "reported")
 # "reported" is attribution or a bare conditional, not a stage: a clause whose only cue is
