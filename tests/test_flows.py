@@ -77,3 +77,21 @@ def test_fetch_tasks_have_a_timeout_beyond_the_library_bounds():
     assert build_articles.timeout_seconds > 1200
     defaults = FetchConfig()
     assert fetch_feed.timeout_seconds > (defaults.retries + 1) * defaults.deadline + defaults.retries * defaults.max_retry_after
+
+
+def test_the_demo_run_records_its_alert_summary_and_the_digest_flow_sends_the_day_once(prefect_api, demo_config: Path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.pipeline import evwatch_digest, evwatch_pipeline
+
+    summary = evwatch_pipeline(config=str(demo_config))
+    assert "[NEW]" in summary.alert_text
+    with get_client(sync_client=True) as client:
+        runs = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["evwatch-run-summary"])))
+        assert any("## Alert summary" in (a.data or "") and "[NEW]" in (a.data or "") for a in runs)
+
+        assert evwatch_digest(config=str(demo_config), hours=24 * 365 * 3) == 1     # the whole demo period
+        assert evwatch_digest(config=str(demo_config)) == 0                          # nothing since
+        digests = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["evwatch-digest"])))
+    assert digests and "digest" in (digests[0].data or "").lower()
