@@ -278,7 +278,7 @@ class CompanyFinder:
             return True
         if not at_sentence_start and _noun_before(text[max(0, start - 40):start]):
             return True
-        if _APPOSITION_AFTER.match(text, end, min(len(text), end + 80)):
+        if text.startswith(",", end) and _APPOSITION_AFTER.match(text, end, min(len(text), end + 80)):
             return True
         if len(words) == 1 and (_ACRONYM.fullmatch(last) or _CAMEL.fullmatch(last)):
             return bool(_ACTION_AFTER.match(text, end, min(len(text), end + 30))
