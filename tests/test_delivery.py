@@ -658,3 +658,19 @@ def test_a_digest_covers_everything_since_the_previous_one_and_reports_its_deliv
     assert f"Period: {missed:%Y-%m-%d %H:%M} – {NOW:%Y-%m-%d %H:%M} UTC" in digest[0].text
     assert not digest.delivery.ok and len(digest.delivery.retrying) == 1     # the CLI can exit 1
     assert send_digest(warehouse, settings, now=clock) == []
+
+
+def test_a_channel_removed_again_after_it_came_back_raises_a_notice_again(warehouse, clock, tmp_path: Path):
+    files = channel("files", "file", path=tmp_path / "out")
+    chat = channel("old-chat", "terminal")
+    queue(warehouse, [chat], clock)
+    deliver_pending(warehouse, [files], now=clock)                                # removed: one notice
+    clock.advance(hours=1)
+    deliver_pending(warehouse, [files, chat], now=clock, out=io.StringIO())       # back: recovered
+    clock.advance(hours=1)
+    queue(warehouse, [chat], clock, changes=[new_change(6)])
+    clock.advance(hours=1)
+    report = deliver_pending(warehouse, [files], now=clock)                       # removed again
+    texts = [p.read_text(encoding="utf-8") for p in (tmp_path / "out").iterdir()]
+    assert sum("is not configured" in t for t in texts) == 2
+    assert report.notices and "printed" not in report.notices

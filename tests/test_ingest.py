@@ -14,7 +14,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from evwatch import pipeline
-from evwatch.config import Settings
+from evwatch.config import Settings, load_settings
 from evwatch.pipeline import IngestReport, ingest_document, run_ingest
 from evwatch.report import RunSummary
 from tests.helpers import (
@@ -419,6 +419,34 @@ def test_a_page_that_failed_for_a_passing_reason_is_fetched_again_though_the_fee
     assert pending_pages(settings.db_path) == []
 
 
+def test_the_watch_takes_in_the_page_read_a_run_after_its_summary(httpserver, tmp_path):
+    from evwatch.pipeline import extract_stale, make_warehouse
+    from evwatch.watching import update_developments
+
+    title, text = ARTICLES["sdi-xiaomi"]
+    link = httpserver.url_for("/autos/sdi-xiaomi")
+    busy = Response("busy", status=503)
+    answers(httpserver, "/autos/sdi-xiaomi", busy, busy, html(page(title, text)))   # down for the first run's tries
+    url = with_etag(httpserver, "/feed.xml", rss(item("Battery news", guid=link, link=link, summary="A battery story.")))
+    from tests.support import write_config as write_config_with_catalogue
+
+    config = write_config_with_catalogue(tmp_path, feeds=f"feeds:\n  - {{name: wire, url: '{url}'}}\n")
+    settings = load_settings(config, env={})
+    warehouse = make_warehouse(settings)
+
+    def run(clock: Clock) -> list:
+        ingest(settings, clock)
+        extract_stale(warehouse, settings, now=clock)
+        return [w.articles for w in update_developments(warehouse, settings, now=clock).watches]
+
+    assert run(Clock()) == [1]                              # the summary, with nothing to develop
+    assert rows(settings.db_path, "SELECT count(*) FROM developments") == [(0,)]
+    assert run(Clock(NOW.replace(hour=13))) == [1]          # the page: the same article again
+    assert ("partnership", "Samsung", "Xiaomi") in rows(
+        settings.db_path, "SELECT kind, subject, object FROM developments")
+    assert run(Clock(NOW.replace(hour=14))) == [0]          # and never again after that
+
+
 def test_a_summary_kept_because_the_page_failed_never_replaces_the_pages_text(httpserver, tmp_path):
     title, text = ARTICLES["display"]
     link = httpserver.url_for("/display")
@@ -530,11 +558,32 @@ def test_a_feed_polled_less_often_than_the_schedule_is_skipped_until_it_is_due(h
     due = ingest(settings, clock)
 
     [summary] = skipped.feeds
-    assert (summary.status, summary.note) == ("skipped", "not due: attempted 15 min ago, polled every 30 min")
+    assert (summary.status, summary.note) == ("skipped", "not due: read 15 min ago, polled every 30 min")
     assert not RunSummary.from_ingest(skipped).needs_attention and skipped.feeds_failed == 0
     assert [s.status for s in due.feeds] == ["ok"]
     assert requested(httpserver) == ["/feed.xml", "/feed.xml"]
     assert rows(settings.db_path, "SELECT last_attempt_at FROM feeds") == [(naive(clock.now),)]
+
+
+def test_a_polled_feed_that_failed_is_tried_again_on_the_next_run(httpserver, tmp_path):
+    title, text = ARTICLES["harman"]
+    link = httpserver.url_for("/harman")
+    answers(httpserver, "/feed.xml", Response("down", status=500),
+            Response(rss(item(title, guid=link, link=link, content=text)), content_type="application/rss+xml"))
+    settings = make_settings(tmp_path, [{"name": "slow", "url": httpserver.url_for("/feed.xml"), "poll_minutes": 1440}])
+    clock = Clock()
+    assert [s.status for s in ingest(settings, clock).feeds] == ["failed"]
+    clock.advance(minutes=15)
+    assert [s.status for s in ingest(settings, clock).feeds] == ["ok"]     # not a day later
+
+
+def test_an_absurd_retry_after_is_capped_not_a_crash(httpserver, tmp_path):
+    httpserver.expect_request("/feed.xml").respond_with_response(
+        Response("slow down", status=429, headers={"Retry-After": "99999999999999999999"}))
+    settings = make_settings(tmp_path, [{"name": "wire", "url": httpserver.url_for("/feed.xml")}])
+    assert [s.status for s in ingest(settings).feeds] == ["failed"]
+    [(not_before,)] = rows(settings.db_path, "SELECT retry_not_before FROM feeds")
+    assert not_before is not None
 
 
 def test_a_long_retry_after_is_remembered_and_the_feed_left_alone_until_then(httpserver, tmp_path):

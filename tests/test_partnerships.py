@@ -119,6 +119,8 @@ def test_a_partnership_spans_its_sentence(extract):
     ("Samsung SDI said reports of a battery deal with Xiaomi were untrue.", "denied"),
     ("Samsung SDI said it had not signed any battery supply agreement with Xiaomi.", "denied"),
     ("Samsung SDI and Xiaomi are exploring a deal under which Samsung SDI would supply battery cells.", "in_talks"),
+    ("The deal, if signed, would make Samsung SDI one of the first foreign battery suppliers to Xiaomi.", "speculated"),
+    ("Samsung SDI has been picked by Xiaomi as its battery supplier.", "agreed"),
 ])
 def test_stage_cues(extract, text, stage):
     assert {d[3] for d in deals(text, extract)} == {stage}, deals(text, extract)
@@ -182,3 +184,8 @@ def test_a_contrasted_company_takes_no_part(extract):
 ])
 def test_supply_phrasings_of_business_news(extract, text, expected):
     assert set(deals(text, extract)) == expected
+
+
+def test_the_subject_of_a_passive_choice_is_the_one_chosen(extract):
+    assert [d[:2] for d in deals("Samsung SDI has been picked by Xiaomi as its battery supplier.", extract)] == [
+        ("Samsung SDI", "Xiaomi")]

@@ -350,7 +350,7 @@ def digest(
             console.print("Nothing new since the last digest: no digest sent.")
         for message in messages:
             console.print(message.text, markup=False)
-        if not messages.delivery.ok:
+        if not messages.delivered:
             err_console.print("[bold yellow]attention:[/] the digest is not delivered on every channel yet; "
                               "`evwatch alerts` shows why, and the next run retries.")
             raise typer.Exit(EXIT_ATTENTION)

@@ -178,14 +178,15 @@ def plan_feeds(feeds: Sequence[FeedConfig], cursors: dict[str, FeedCursor], *, n
     for feed in feeds:
         cursor = cursors.get(feed.name)
         wait_until = cursor.retry_not_before if cursor else None
-        last = cursor.last_attempt_at if cursor else None
+        # Poll spacing counts from the last success: a feed that failed is tried again next run.
+        last = cursor.last_success_at if cursor else None
         if wait_until is not None and now < wait_until:
             skipped.append(FeedSummary(feed.name, "backing off", note=(
                 f"the server asked not to be fetched before {wait_until:%Y-%m-%d %H:%M} UTC (Retry-After)")))
         elif feed.poll_minutes and last is not None and now - last < _poll_interval(feed.poll_minutes):
             ago = int((now - last).total_seconds() // 60)
             skipped.append(FeedSummary(feed.name, "skipped", note=(
-                f"not due: attempted {ago} min ago, polled every {feed.poll_minutes} min")))
+                f"not due: read {ago} min ago, polled every {feed.poll_minutes} min")))
         else:
             due.append(feed)
     return RunPlan(tuple(due), tuple(skipped))
@@ -211,7 +212,8 @@ def fetch_feed(fetcher: Fetcher, feed: FeedConfig, cursor: FeedCursor | None, *,
         )
     except HTTPStatusError as exc:
         wait = exc.retry_after if exc.status in (429, 503) else None
-        not_before = attempted_at + min(timedelta(seconds=wait), MAX_BACKOFF) if wait else None
+        # Clamped before it becomes a timedelta: "Retry-After: 99999999999999999999" overflows one.
+        not_before = attempted_at + timedelta(seconds=min(wait, MAX_BACKOFF.total_seconds())) if wait else None
         problem = Problem("fetch", f"HTTP {exc.status}", str(exc), feed.name, feed.location)
         return FeedFetch(feed, attempted_at, None, problem, not_before)
     except FetchError as exc:

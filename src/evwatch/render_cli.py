@@ -20,7 +20,7 @@ def print_run_summary(console: Console, summary: RunSummary) -> None:
         if f.note:
             console.print(f"{f.feed}: {f.status}, {f.note}", markup=False)
     if summary.nothing_new:
-        console.print(f"Nothing new: {len(summary.feeds)} feeds checked, no new or changed articles.")
+        console.print(f"Nothing new: {summary.feeds_fetched} feeds checked, no new or changed articles.")
     else:
         console.print(
             f"Stored {summary.new_articles} new articles ({summary.duplicates} syndicated copies) "

@@ -152,9 +152,17 @@ class DigestReport(list[RenderedMessage]):
     """The digests one :func:`send_digest` made (a list of messages, as before) and what the
     delivery that followed did: ``delivery.ok`` is False when something could not be sent."""
 
-    def __init__(self, messages: Sequence[RenderedMessage] = (), delivery: DeliveryReport | None = None):
+    def __init__(self, messages: Sequence[RenderedMessage] = (), delivery: DeliveryReport | None = None,
+                 alert_ids: Sequence[str] = ()):
         super().__init__(messages)
         self.delivery = delivery if delivery is not None else DeliveryReport()
+        self.alert_ids = list(alert_ids)       # the outbox rows of these digests, one per channel
+
+    @property
+    def delivered(self) -> bool:
+        """Every channel took this digest (other alerts' trouble is not the digest's)."""
+        failed = {*self.delivery.retrying, *self.delivery.gave_up, *self.delivery.deferred}
+        return not failed.intersection(self.alert_ids)
 
 
 def send_digest(warehouse: Warehouse, settings: Settings, *, now: Clock = _utc_now, period: timedelta = timedelta(days=1),
@@ -166,7 +174,7 @@ def send_digest(warehouse: Warehouse, settings: Settings, *, now: Clock = _utc_n
     ``period``. So each change is in exactly one digest however often it runs. Nothing is sent
     for a watch with nothing new."""
     end = now()
-    rendered = []
+    rendered, alert_ids = [], []
     for watch in load_watches(settings.watches_file):
         with warehouse.write() as conn:
             previous = outbox.last_digest_end(conn, watch.name)
@@ -178,11 +186,11 @@ def send_digest(warehouse: Warehouse, settings: Settings, *, now: Clock = _utc_n
         message, copies = render_for_channels(watch.name, changes, targets, kind="digest", period=(start, end))
         with warehouse.transaction() as conn:
             if outbox.record_digest(conn, watch=watch.name, period=(start, end), message_id=message.stamp, now=end):
-                outbox.enqueue(conn, message, watch=watch.name, kind="digest", copies=copies,
-                               development_ids=[c.development.development_id for c in changes],
-                               channels=settings.channels, now=end)
+                alert_ids += outbox.enqueue(conn, message, watch=watch.name, kind="digest", copies=copies,
+                                            development_ids=[c.development.development_id for c in changes],
+                                            channels=settings.channels, now=end)
                 rendered.append(message)
-    return DigestReport(rendered, deliver(warehouse, settings, now=now, out=out))
+    return DigestReport(rendered, deliver(warehouse, settings, now=now, out=out), alert_ids)
 
 
 # --- replay -----------------------------------------------------------------------------------

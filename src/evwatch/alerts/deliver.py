@@ -208,7 +208,8 @@ class _Run:
             state = outbox.record_channel_result(conn, name, ok=False, now=self.now(), error=reason)
             if not state.notice_sent:
                 outbox.set_notice_sent(conn, name, True)
-                self.notify(_raise_notice(conn, self.channels, render_unconfigured_notice(name, waiting), name,
+                self.notify(_raise_notice(conn, self.channels,
+                                          render_unconfigured_notice(name, waiting, since=state.failing_since), name,
                                           now=self.now()))
         return self.missing_channels[name]
 
@@ -245,8 +246,9 @@ class _Run:
 
     def notify(self, raised: tuple[list[str], RenderedMessage | None]) -> None:
         ids, message = raised
-        self.report.notices.extend(ids or ["printed"])
+        self.report.notices.extend(ids)
         if message is not None:
+            self.report.notices.append("printed")
             self.to_print.append(message)
 
     def print_notices(self, out: TextIO) -> None:

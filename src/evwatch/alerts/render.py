@@ -551,12 +551,15 @@ def render_gave_up_notice(channel: str, alert_id: str, subject: str, attempts: i
                    alert_id=clean(alert_id, 100), subject=clean(subject), attempts=attempts, permanent=permanent)
 
 
-def render_unconfigured_notice(channel: str, waiting: int) -> RenderedMessage:
-    """An operator notice: alerts wait for a channel that is no longer configured."""
+def render_unconfigured_notice(channel: str, waiting: int, since: datetime | None = None) -> RenderedMessage:
+    """An operator notice: alerts wait for a channel that is no longer configured (``since``:
+    when this time began, so that a channel removed again raises a notice of its own)."""
     name = clean(channel, 100)
     title = f"evwatch: alert channel '{name}' is not configured"
     summary = f"{_plural(waiting, 'alert')} wait for channel {name}, which is not in the alert configuration"
-    return _notice(title, summary, f"unconfigured|{name}", channel=name, reason="unconfigured", waiting=waiting)
+    episode = f"|{since:%Y%m%dT%H%M%S}" if since is not None else ""
+    return _notice(title, summary, f"unconfigured|{name}{episode}", channel=name, reason="unconfigured",
+                   waiting=waiting)
 
 
 def _notice(title: str, summary: str, identity: str, **context: Any) -> RenderedMessage:

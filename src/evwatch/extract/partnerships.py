@@ -101,7 +101,8 @@ STAGE_CUES: dict[str, re.Pattern[str]] = {
     "speculated": _cue(
         r"\b(?:could|(?-i:may)|might|potential(?:ly)?|possibl[ey]|speculat\w*|rumou?r\w*|"
         r"consider(?:s|ed|ing)?|weigh(?:s|ing)?|mull\w*|said to be|eyeing|courting|candidates?|contenders?|"
-        r"in the running|tipped|likely to|expected to|hopes? to|hoping to|would like to|seen as)\b"
+        r"in the running|tipped|likely to|expected to|hopes? to|hoping to|would like to|seen as|"
+        r"if (?:signed|agreed|approved|completed|finali[sz]ed|confirmed))\b"
         r"|가능성|可能|传闻"
     ),
     "in_talks": _cue(
@@ -110,7 +111,7 @@ STAGE_CUES: dict[str, re.Pattern[str]] = {
         r"|협의|논의|洽谈|谈判"
     ),
     "operational": _cue(
-        r"\b(?:supplies|supplied|already|has been|have been|currently|uses|buys|shipped|ships|delivers|"
+        r"\b(?:supplies|supplied|already|(?:has|have) been \w+ing|currently|uses|buys|shipped|ships|delivers|"
         r"powers|in (?:mass )?production|since (?:19|20)\d\d|met|visited|shook hands|hosted|formed|owns|"
         r"invested|acquired|completed|(?:its|their) joint venture|operates|runs|"
         r"(?:begun|began|started|starts|entered) (?:mass |volume |series )?production)\b"
@@ -461,6 +462,8 @@ class PartnershipFinder:
             for verb in context.finditer(label, clause_start, clause_end):
                 if verb.group().lower() == "supply" and not _bare_supply_is_a_verb(text, verb.start()):
                     continue
+                if _passive(text, verb.start(), verb.end()):
+                    continue            # "Samsung SDI was picked by Xiaomi": the subject is not the one acting
                 before = [m for m in subjects if m.end <= verb.start()]
                 if before:
                     subject = max(before, key=lambda m: m.end).start
@@ -552,6 +555,15 @@ class _Context:
     @staticmethod
     def in_span(items: list, starts: list[int], start: int, end: int) -> list:  # noqa: ANN001
         return items[bisect_left(starts, start):bisect_left(starts, end)]
+
+
+def _passive(text: str, start: int, end: int) -> bool:
+    """A verb in the passive: a form of "be" before it or "by" right after it."""
+    before = text[max(0, start - 12):start].split()
+    return (bool(before) and before[-1].lower() in _BE_FORMS) or text[end:end + 4].lower() == " by "
+
+
+_BE_FORMS = frozenset({"is", "was", "are", "were", "be", "been", "being"})
 
 
 def _bare_supply_is_a_verb(text: str, start: int) -> bool:

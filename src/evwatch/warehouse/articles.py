@@ -33,6 +33,7 @@ class FeedCursor:
     last_modified: str | None
     last_attempt_at: datetime | None = None     # UTC
     retry_not_before: datetime | None = None    # UTC: the server's Retry-After
+    last_success_at: datetime | None = None     # UTC
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,8 @@ def utc_aware(moment: datetime | None) -> datetime | None:
 
 
 def load_cursors(conn: duckdb.DuckDBPyConnection) -> dict[str, FeedCursor]:
-    rows = execute(conn, "SELECT feed_id, etag, last_modified, last_attempt_at, retry_not_before FROM feeds")
-    return {r[0]: FeedCursor(r[0], r[1], r[2], utc_aware(r[3]), utc_aware(r[4])) for r in rows}
+    rows = execute(conn, "SELECT feed_id, etag, last_modified, last_attempt_at, retry_not_before, last_success_at FROM feeds")
+    return {r[0]: FeedCursor(r[0], r[1], r[2], utc_aware(r[3]), utc_aware(r[4]), utc_aware(r[5])) for r in rows}
 
 
 def load_entries(conn: duckdb.DuckDBPyConnection, feed_ids: Sequence[str]) -> tuple[dict[str, str], dict[str, datetime]]:

@@ -103,7 +103,8 @@ def save(conn: duckdb.DuckDBPyConnection, watch_name: str, state_after: Mapping[
         "sources": insert_rows(conn, "development_sources", sources, schema=SOURCE_SCHEMA),
         "history": insert_rows(conn, "development_history", history, schema=HISTORY_SCHEMA),
         "articles": insert_rows(conn, "watch_articles", [
-            {"watch": watch_name, "article_id": a, "processed_at": scored_at} for a in sorted(processed)]),
+            {"watch": watch_name, "article_id": a, "processed_at": scored_at} for a in sorted(processed)],
+            on_conflict="replace"),
     }
 
 
