@@ -8,7 +8,6 @@ them in-process (tests, benchmarks, ``evwatch ingest``). Network and parsing pro
 from __future__ import annotations
 
 import threading
-
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor

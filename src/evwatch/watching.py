@@ -149,8 +149,8 @@ def _digest_changes(conn, watch: Watch, start: datetime, end: datetime) -> list[
 
 
 class DigestReport(list[RenderedMessage]):
-    """The digests one :func:`send_digest` made (a list of messages, as before) and what the
-    delivery that followed did: ``delivery.ok`` is False when something could not be sent."""
+    """The digests one :func:`send_digest` made (a list of messages, as before), their outbox
+    rows, and what the delivery that followed did (the whole outbox's, other alerts' included)."""
 
     def __init__(self, messages: Sequence[RenderedMessage] = (), delivery: DeliveryReport | None = None,
                  alert_ids: Sequence[str] = ()):

@@ -234,17 +234,3 @@ def _check_unique_aliases(parsed: CatalogueFile, fail) -> None:  # noqa: ANN001 
                 if previous != entry.name:
                     raise fail(f"alias {alias!r} already belongs to {previous!r}; an alias names one entity",
                                f"{section}.{i}.aliases")
-
-
-# Matching names and terms in text lives in evwatch.extract.matching; these names stay importable
-# from here.
-from evwatch.extract.matching import (  # noqa: E402, F401 - re-exported
-    NameHit,
-    NameIndex,
-    TermHit,
-    TermIndex,
-    ascii_lower,
-    bounded,
-    has_cjk,
-    is_word_char,
-)

@@ -334,18 +334,6 @@ class _TermsApart:
         return _term_hits(candidates)
 
 
-class TermIndex:
-    """Aho-Corasick over labelled term lists; a term with a capital letter matches only as written.
-    (``TextIndex`` finds the same terms in its shared pass.)"""
-
-    def __init__(self, terms: dict[str, list[str]]) -> None:
-        self._index = TextIndex(None, terms)
-
-    def find(self, text: str) -> list[TermHit]:
-        """Term matches, leftmost-longest and non-overlapping; one hit per label of a term."""
-        return self._index.scan(text, cues=False).terms
-
-
 # ---- cue patterns ------------------------------------------------------------------------------
 
 class _CuePattern:

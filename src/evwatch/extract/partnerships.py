@@ -148,7 +148,7 @@ _COORDINATION = re.compile(
 )
 _VENTURE_BEFORE = _cue(r"joint venture\s+$|venture\s+$")
 
-# Labels of the cue patterns whose anchors the Extractor's TermIndex finds in one pass over the
+# Labels of the cue patterns whose anchors the Extractor's TextIndex finds in one pass over the
 # article (see ``cue_patterns``): a pattern runs only on a clause that holds one of its anchors.
 _RELATION_LABEL = {relation: f"relation:{relation}" for relation in RELATION_ORDER}
 _STAGE_LABEL = {stage: f"stage:{stage}" for stage in STAGE_ORDER}
@@ -211,7 +211,7 @@ class PartnershipFinder:
         topics: Sequence[TermHit],
         cues: Cues | None = None,
     ) -> list[PartnershipMention]:
-        """Partnership mentions, sentence by sentence. ``cues`` (from the Extractor's TermIndex
+        """Partnership mentions, sentence by sentence. ``cues`` (from the Extractor's TextIndex
         scan with ``cue_patterns``) lets clauses without an anchor of a pattern skip it."""
         text = article.text
         by_sentence: dict[int, list[Participant]] = {}

@@ -60,7 +60,7 @@ _BACK_REFERENCE = re.compile(r"(?:(?:the\s+)?(?:company|firm|group)['’]s|its)\
 
 
 def cue_patterns() -> dict[str, re.Pattern[str]]:
-    """The patterns this module scans whole texts with, by cue label (see TermIndex)."""
+    """The patterns this module scans whole texts with, by cue label (see TextIndex)."""
     return {"role": _ROLES}
 
 
@@ -103,7 +103,7 @@ class PersonFinder:
         cues: Cues | None = None,
     ) -> list[PersonMention]:
         """Catalogue people (and, with a role and a company, others) named in ``article.text``.
-        ``cues`` (the Extractor's TermIndex scan, label "role") says where role words start."""
+        ``cues`` (the Extractor's TextIndex scan, label "role") says where role words start."""
         text = article.text
         locator = locator or SentenceLocator(list(sentences))
         person_hits = [h for h in hits if h.category == "person"]

@@ -21,7 +21,7 @@ from evwatch.ingest.articles import ArticleCandidate
 from evwatch.ingest.dedup import SyndicationIndex, signature
 from evwatch.ingest.feeds import Entry
 from evwatch.ingest.normalize import same_site, stable_id
-from evwatch.warehouse.db import execute, insert_rows, query_text
+from evwatch.warehouse.db import execute, insert_rows, run_over_rows
 
 
 @dataclass(frozen=True)
@@ -90,19 +90,6 @@ class StoreResult:
         return self.new_articles + self.new_versions
 
 
-def _upsert(conn: duckdb.DuckDBPyConnection, query: str, batch: str, rows: Sequence[dict]) -> None:
-    """Run ``warehouse/queries/<query>.sql`` over rows registered as the table ``batch``."""
-    if not rows:
-        return
-    import pyarrow as pa
-
-    conn.register(batch, pa.Table.from_pylist(list(rows)))
-    try:
-        execute(conn, query_text(query))
-    finally:
-        conn.unregister(batch)
-
-
 def utc_naive(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
@@ -165,7 +152,7 @@ def store_pending_pages(conn: duckdb.DuckDBPyConnection, keep: Sequence[PendingP
     """Keep the pages still to fetch, and forget those read or given up (by entry_id)."""
     if done:
         conn.execute("DELETE FROM pending_pages WHERE entry_id IN (SELECT unnest(?))", [list(set(done))])
-    _upsert(conn, "upsert_pending_pages", "_pending_batch", [
+    run_over_rows(conn, "upsert_pending_pages", "_pending_batch", [
         {
             "entry_id": p.entry.entry_id, "feed_id": p.entry.feed_id, "link": p.entry.link or "",
             "entry": _entry_json(p.entry), "attempts": p.attempts, "first_queued_at": utc_naive(p.first_queued_at),
@@ -195,7 +182,7 @@ def record_problems(conn: duckdb.DuckDBPyConnection, run_id: str, problems: Iter
 
 
 def record_feed_attempts(conn: duckdb.DuckDBPyConnection, attempts: Sequence[FeedAttempt]) -> None:
-    _upsert(conn, "upsert_feed_state", "_feed_batch", [
+    run_over_rows(conn, "upsert_feed_state", "_feed_batch", [
         {
             "feed_id": a.feed_id, "location": a.location, "etag": a.etag, "last_modified": a.last_modified,
             "attempted_at": utc_naive(a.attempted_at), "ok": a.ok, "status": a.status,
@@ -358,7 +345,7 @@ def _version_row(c: ArticleCandidate, article_id: str, version: int, duplicate_o
 
 def store_entries(conn: duckdb.DuckDBPyConnection, entries: Sequence[dict]) -> None:
     """Upsert entry rows (dicts with the entries table's columns)."""
-    _upsert(conn, "upsert_entries", "_entries_batch", entries)
+    run_over_rows(conn, "upsert_entries", "_entries_batch", entries)
 
 
 def record_run(conn: duckdb.DuckDBPyConnection, row: dict) -> None:

@@ -158,6 +158,19 @@ def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict
     return after - before
 
 
+def run_over_rows(conn: duckdb.DuckDBPyConnection, query: str, batch: str, rows: Sequence[dict[str, Any]],
+                  *, schema: pa.Schema | None = None) -> None:
+    """Run ``warehouse/queries/<query>.sql`` over ``rows`` registered (through Arrow) as the
+    table ``batch`` that the query reads: one statement for the whole batch (an upsert)."""
+    if not rows:
+        return
+    conn.register(batch, pa.Table.from_pylist(list(rows), schema=schema))
+    try:
+        execute(conn, query_text(query))
+    finally:
+        conn.unregister(batch)
+
+
 def execute(conn: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
     """Run a statement and read its whole result (DuckDB refuses other work on a connection
     while a result is unfinished)."""

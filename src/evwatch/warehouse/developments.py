@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 import duckdb
 import pyarrow as pa
 
 from evwatch.developments.model import Change, Development, HistoryEntry, SourceRef
-from evwatch.warehouse.articles import utc_naive
-from evwatch.warehouse.db import execute, insert_rows, query_text
+from evwatch.warehouse.articles import utc_aware, utc_naive
+from evwatch.warehouse.db import execute, insert_rows, query_text, run_over_rows
 
 _LIST = pa.list_(pa.string())
 DEVELOPMENT_SCHEMA = pa.schema([
@@ -45,29 +45,25 @@ class _Named(Protocol):
     name: str
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
 def load_state(conn: duckdb.DuckDBPyConnection, watch_name: str) -> dict[str, Development]:
     """A watch's developments by key, with their sources and history (times in UTC)."""
     sources: dict[str, list[SourceRef]] = {}
     for r in execute(conn, query_text("development_state_sources"), [watch_name]):
         sources.setdefault(r[0], []).append(SourceRef(
-            article_id=r[1], role=r[2], published_at=_aware(r[3]), source=r[4] or "", url=r[5], title=r[6] or "",
+            article_id=r[1], role=r[2], published_at=utc_aware(r[3]), source=r[4] or "", url=r[5], title=r[6] or "",
             evidence=r[7] or "", stage=r[8], value=r[9], unit=r[10], relevance=r[11] or 0.0,
             relevance_label=r[12] or "", duplicate_of=r[13]))
     history: dict[str, list[HistoryEntry]] = {}
     for r in execute(conn, query_text("development_state_history"), [watch_name]):
-        history.setdefault(r[0], []).append(HistoryEntry(_aware(r[1]), r[2], r[3], r[4], r[5], r[6]))
+        history.setdefault(r[0], []).append(HistoryEntry(utc_aware(r[1]), r[2], r[3], r[4], r[5], r[6]))
     state = {}
     for r in execute(conn, query_text("development_state"), [watch_name]):
         dev = Development(
             development_id=r[0], watch=r[1], kind=r[2], key=r[3], summary=r[4], subject=r[5], object=r[6],
             relation=r[7], topic=r[8], stage=r[9], metric=r[10], value=r[11], unit=r[12], period=r[13],
             figure_kind=r[14], status=r[15], conflict=r[16], score=r[17], reasons=tuple(r[18] or ()),
-            alert_class=r[19], evidence=r[20] or "", first_seen_at=_aware(r[21]), last_seen_at=_aware(r[22]),
-            updated_at=_aware(r[23]), first_article_id=r[24], source_count=r[25],
+            alert_class=r[19], evidence=r[20] or "", first_seen_at=utc_aware(r[21]), last_seen_at=utc_aware(r[22]),
+            updated_at=utc_aware(r[23]), first_article_id=r[24], source_count=r[25],
             sources=sources.get(r[0], []), held=bool(r[26]), conflict_claims=tuple(r[27] or ()),
             units=tuple(r[28] or ()), history=history.get(r[0], []),
         )
@@ -97,7 +93,7 @@ def save(conn: duckdb.DuckDBPyConnection, watch_name: str, state_after: Mapping[
     developments = [_development_row(d, scored_at) for d in touched]
     sources = [_source_row(d.development_id, s) for d in touched for s in d.sources]
     history = [_history_row(d.development_id, h) for d in touched for h in d.history]
-    _upsert_developments(conn, developments)
+    run_over_rows(conn, "development_upsert", "_batch_developments", developments, schema=DEVELOPMENT_SCHEMA)
     return {
         "developments": len(developments),
         "sources": insert_rows(conn, "development_sources", sources, schema=SOURCE_SCHEMA),
@@ -106,16 +102,6 @@ def save(conn: duckdb.DuckDBPyConnection, watch_name: str, state_after: Mapping[
             {"watch": watch_name, "article_id": a, "processed_at": scored_at} for a in sorted(processed)],
             on_conflict="replace"),
     }
-
-
-def _upsert_developments(conn: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    conn.register("_batch_developments", pa.Table.from_pylist(rows, schema=DEVELOPMENT_SCHEMA))
-    try:
-        execute(conn, query_text("development_upsert"))
-    finally:
-        conn.unregister("_batch_developments")
 
 
 def _development_row(d: Development, scored_at: datetime | None) -> dict[str, Any]:
@@ -173,6 +159,6 @@ def timeline(conn: duckdb.DuckDBPyConnection, watch: str | _Named, limit: int = 
     rows = execute(conn, query_text("development_timeline"), [name, int(limit)])
     return [TimelineEntry(
         development_id=r[0], key=r[1], kind=r[2], summary=r[3], status=r[4], alert_class=r[5], held=bool(r[6]),
-        score=r[7], reasons=tuple(r[8] or ()), source_count=r[9], first_seen_at=_aware(r[10]),
-        last_seen_at=_aware(r[11]), updated_at=_aware(r[12]), conflict=r[13], first_url=r[14], latest_url=r[15],
+        score=r[7], reasons=tuple(r[8] or ()), source_count=r[9], first_seen_at=utc_aware(r[10]),
+        last_seen_at=utc_aware(r[11]), updated_at=utc_aware(r[12]), conflict=r[13], first_url=r[14], latest_url=r[15],
     ) for r in rows]
