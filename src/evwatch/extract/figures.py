@@ -520,9 +520,12 @@ class _Mention:
     company: str
     resolved: bool
     possessive: bool
+    # The flags below are read from the words around the mention only when asked for (see
+    # _settle): most sentences hold no number, and of those only the subject is looked for.
     eligible: bool = True
     compared: bool = False       # "than Tesla": owns only a figure right after it
     counterparty: bool = False   # "from Tesla", "to Xiaomi"
+    settled: bool = False
 
 
 @dataclass(slots=True, eq=False)
@@ -592,6 +595,7 @@ def extract_figures(
         if sentence_atoms:
             quantities = _read_quantities(text, sentence, sentence_atoms)
             if quantities:
+                _settle(text, ments)
                 ctx = _read_context(text, low, sentence, years)
                 _describe(text, sentence, quantities, ments, last_subject, described, pub, ctx)
                 figures.extend(_figure(article, sentence, q) for q in quantities)
@@ -1328,13 +1332,7 @@ def _mentions_by_sentence(
         if i < 0 or start >= order[i].end:
             return
         possessive = text[end - 1:end] in ("'", "’") or text[end - 2:end] in ("'s", "’s") or text[end:end + 1] in ("'", "’")
-        window = text[max(0, start - 40):start]
-        words = window.split()[-4:] if window[-1:].isspace() else []
-        mention = _Mention(start, end, company, resolved, possessive, compared=_compared(words),
-                           counterparty=not possessive and _counterparty(words))
-        if not resolved:
-            mention.eligible = not _is_source(text, start, end)
-        found.setdefault(i, []).append(mention)
+        found.setdefault(i, []).append(_Mention(start, end, company, resolved, possessive))
 
     for c in companies:
         add(c.char_start, c.char_end, c.company, c.resolved)
@@ -1346,10 +1344,25 @@ def _mentions_by_sentence(
                 add(m.start(), m.end(), names[m.group(0)], True)
     for ments in found.values():
         ments.sort(key=lambda x: x.start)
-        for a, b in zip(ments, ments[1:]):     # "than Tesla's Model Y": the product is compared too
-            if a.compared and 0 <= b.start - a.end <= 3:
-                b.compared = True
     return found
+
+
+def _settle(text: str, ments: list[_Mention], upto: int | None = None) -> None:
+    """Read the flags of the sentence's mentions (the first ``upto`` of them), each once."""
+    for k in range(len(ments) if upto is None else upto):
+        m = ments[k]
+        if m.settled:
+            continue
+        m.settled = True
+        start = m.start
+        window = text[max(0, start - 40):start]
+        words = window.split()[-4:] if window[-1:].isspace() else []
+        prior = ments[k - 1] if k else None
+        # "than Tesla's Model Y": the product is compared too.
+        m.compared = _compared(words) or (prior is not None and prior.compared and 0 <= start - prior.end <= 3)
+        m.counterparty = not m.possessive and _counterparty(words)
+        if not m.resolved:
+            m.eligible = not _is_source(text, start, m.end)
 
 
 @lru_cache(maxsize=16)
@@ -1373,9 +1386,12 @@ def _is_source(text: str, start: int, end: int) -> bool:
 def _subject(text: str, sentence: Sentence, ments: list[_Mention]) -> str:
     """The company a sentence is about: its first company that can own figures, if it stands
     near the start of the sentence ("That is below the cheapest Tesla" is not about Tesla)."""
-    for m in ments:
+    for k, m in enumerate(ments):
+        _settle(text, ments, k + 1)
         if m.eligible and not m.compared and not m.counterparty:
             if _SUBJECT_LEAD.fullmatch(text, sentence.start, m.start):
+                if m.possessive:
+                    _settle(text, ments)
                 return _apposition(text, m, ments).company
             return ""
     return ""

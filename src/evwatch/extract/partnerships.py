@@ -185,8 +185,8 @@ _CUSTOMER_BEFORE = _cue(r"customers?\s+(?:of|like|such as|including|include|incl
 _AS_CUSTOMER_AFTER = _cue(r"^\s+(?:as|is|was|became)\s+(?:a|an|its|the|their)?\s*(?:[\w-]+\s+){0,2}customers?\b")
 
 
-@dataclass(frozen=True, slots=True)
-class Participant:
+@dataclass(slots=True)
+class Participant:       # not frozen: built by the dozen per article (see matching.NameHit)
     company: str
     group: str
     start: int          # where it is named in the text
