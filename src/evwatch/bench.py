@@ -100,11 +100,22 @@ def _sentence(rng: random.Random) -> str:
 
 
 def page_html(rng: random.Random, index: int, words: int = 600) -> str:
-    paragraphs, count = [], 0
+    # Sentence by sentence to the length asked for, stopping where the count is nearest to it,
+    # in paragraphs of three to six sentences (whole paragraphs overshot 600 words by some 30).
+    paragraphs, sentences, count = [], [], 0
+    size = rng.randint(3, 6)
     while count < words:
-        paragraph = " ".join(_sentence(rng) for _ in range(rng.randint(3, 6)))
-        count += len(paragraph.split())
-        paragraphs.append(f"<p>{paragraph}</p>")
+        sentence = _sentence(rng)
+        n = len(sentence.split())
+        if count and count + n - words > words - count:
+            break
+        sentences.append(sentence)
+        count += n
+        if len(sentences) == size:
+            paragraphs.append(f"<p>{' '.join(sentences)}</p>")
+            sentences, size = [], rng.randint(3, 6)
+    if sentences:
+        paragraphs.append(f"<p>{' '.join(sentences)}</p>")
     related = "".join(f'<li><a href="/news/{index + k}.html">Related story {index + k}</a></li>' for k in range(1, 6))
     return (
         f"<!doctype html><html><head><title>Story {index} | Bench News</title>"

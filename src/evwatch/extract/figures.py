@@ -247,6 +247,7 @@ _QUALIFIERS = {
     "at least": "at least", "no less than": "at least", "no fewer than": "at least",
     "a minimum of": "at least",
 }
+_QUALIFIER_ENDINGS = frozenset(phrase.split()[-1] for phrase in _QUALIFIERS)
 _GROWTH_UP = set(
     "rose rise rises risen rising up grew grow grows grown growing increase increases increased "
     "increasing jump jumps jumped jumping surge surges surged surging soar soars soared soaring "
@@ -433,6 +434,7 @@ _ADJACENT_GAP = re.compile(r"\s*:?\s+")
 # but one written right after it.
 _COMPARISON_WORDS = frozenset({"than", "below", "above", "versus", "vs", "vs.", "against", "unlike", "like"})
 _COMPARISON_PAIRS = frozenset({("compared", "with"), ("compared", "to"), ("such", "as")})
+_COMPARISON_TRIGGERS = _COMPARISON_WORDS | {second for _, second in _COMPARISON_PAIRS}
 # A company that a deal comes from or goes to is a counterparty ("won from the US carmaker",
 # "supply batteries to Xiaomi"); it owns a figure only when nothing else can.
 _COUNTERPARTY_WORDS = frozenset({"from", "to"})
@@ -595,7 +597,7 @@ def extract_figures(
         if sentence_atoms:
             quantities = _read_quantities(text, sentence, sentence_atoms)
             if quantities:
-                _settle(text, ments)
+                _settle_all(text, ments)
                 ctx = _read_context(text, low, sentence, years)
                 _describe(text, sentence, quantities, ments, last_subject, described, pub, ctx)
                 figures.extend(_figure(article, sentence, q) for q in quantities)
@@ -824,6 +826,8 @@ def _capitalised_before(text: str, start: int, sentence_start: int) -> bool:
 
 
 def _qualifier(before: tuple[str, ...]) -> str:
+    if not before or before[-1] not in _QUALIFIER_ENDINGS:
+        return ""
     for n in (3, 2, 1):
         if len(before) >= n:
             found = _QUALIFIERS.get(" ".join(before[-n:]))
@@ -846,18 +850,20 @@ def _read_context(text: str, low: str, sentence: Sentence, years: list[tuple[int
     ctx = _Context()
     hits: list[tuple[int, int, tuple[tuple[str, str], ...]]] = []
     # A slice: the automaton converts the whole string it is given, bounds or not.
+    size = len(low)
     for last, (length, roles) in _CUES.iter(low[s0:s1]):
         start, end = s0 + last - length + 1, s0 + last + 1
-        if start > 0 and low[start].isalnum() and low[start - 1].isalnum():
+        if start > 0 and low[start - 1].isalnum() and low[start].isalnum():
             continue   # inside a word
-        if end < len(low) and low[end - 1].isalnum() and low[end].isalnum():
+        if end < size and low[end].isalnum() and low[end - 1].isalnum():
             if not (low[end].isdigit() and roles[0][1] in _DIGIT_END_OK):
                 continue
-        hits.append((start, end, roles))
+        hits.append((start, -end, roles))
     # The longest cue wins where cues overlap ("market share" over "share").
-    hits.sort(key=lambda h: (h[0], -h[1]))
+    hits.sort()
     kept_end = -1
-    for start, end, roles in hits:
+    for start, neg_end, roles in hits:
+        end = -neg_end
         if start < kept_end:
             continue
         kept_end = end
@@ -1061,11 +1067,11 @@ def _describe(
                 return a, b
         return None
 
-    def visible(pos: int, q: _Quantity) -> bool:
-        if not nested:
-            return True
+    def visible_when_nested(pos: int, q: _Quantity) -> bool:
         r = region(pos)
         return r is None or r[0] <= q.start < r[1]
+
+    visible = visible_when_nested if nested else _everything_visible
 
     def clause(pos: int) -> int:
         return bisect_right(bounds, pos)
@@ -1149,6 +1155,11 @@ def _describe(
             q.value = -q.value
             if q.high is not None:
                 q.high = -q.high
+
+
+def _everything_visible(pos: int, q: _Quantity) -> bool:
+    """Whether text at ``pos`` can speak of ``q``: always, in a sentence with nothing set apart."""
+    return True
 
 
 def _assign_periods(qs: list[_Quantity], ctx: _Context, pub: datetime | None, clause, between) -> None:
@@ -1347,22 +1358,26 @@ def _mentions_by_sentence(
     return found
 
 
-def _settle(text: str, ments: list[_Mention], upto: int | None = None) -> None:
-    """Read the flags of the sentence's mentions (the first ``upto`` of them), each once."""
-    for k in range(len(ments) if upto is None else upto):
-        m = ments[k]
-        if m.settled:
-            continue
-        m.settled = True
-        start = m.start
-        window = text[max(0, start - 40):start]
-        words = window.split()[-4:] if window[-1:].isspace() else []
-        prior = ments[k - 1] if k else None
-        # "than Tesla's Model Y": the product is compared too.
-        m.compared = _compared(words) or (prior is not None and prior.compared and 0 <= start - prior.end <= 3)
-        m.counterparty = not m.possessive and _counterparty(words)
-        if not m.resolved:
-            m.eligible = not _is_source(text, start, m.end)
+def _settle_all(text: str, ments: list[_Mention]) -> None:
+    for k in range(len(ments)):
+        _settle(text, ments, k)
+
+
+def _settle(text: str, ments: list[_Mention], k: int) -> None:
+    """Read the flags of a sentence's k-th mention, once; the ones before it must be settled."""
+    m = ments[k]
+    if m.settled:
+        return
+    m.settled = True
+    start = m.start
+    window = text[max(0, start - 40):start]
+    words = window.split()[-4:] if window[-1:].isspace() else []
+    prior = ments[k - 1] if k else None
+    # "than Tesla's Model Y": the product is compared too.
+    m.compared = _compared(words) or (prior is not None and prior.compared and 0 <= start - prior.end <= 3)
+    m.counterparty = not m.possessive and _counterparty(words)
+    if not m.resolved:
+        m.eligible = not _is_source(text, start, m.end)
 
 
 @lru_cache(maxsize=16)
@@ -1387,11 +1402,11 @@ def _subject(text: str, sentence: Sentence, ments: list[_Mention]) -> str:
     """The company a sentence is about: its first company that can own figures, if it stands
     near the start of the sentence ("That is below the cheapest Tesla" is not about Tesla)."""
     for k, m in enumerate(ments):
-        _settle(text, ments, k + 1)
+        _settle(text, ments, k)
         if m.eligible and not m.compared and not m.counterparty:
             if _SUBJECT_LEAD.fullmatch(text, sentence.start, m.start):
                 if m.possessive:
-                    _settle(text, ments)
+                    _settle_all(text, ments)
                 return _apposition(text, m, ments).company
             return ""
     return ""
@@ -1418,7 +1433,10 @@ def _apposition(text: str, m: _Mention, candidates: list[_Mention]) -> _Mention:
 
 
 def _owner(text, sentence, q: _Quantity, ments, last_subject, described, visible, region, clause) -> str:
-    candidates = [m for m in ments if m.eligible and visible(m.start, q)]
+    if visible is _everything_visible:
+        candidates = [m for m in ments if m.eligible]
+    else:
+        candidates = [m for m in ments if m.eligible and visible(m.start, q)]
     before = [m for m in candidates if m.end <= q.start]
     if before:
         m = before[-1]
@@ -1464,6 +1482,8 @@ def _owner(text, sentence, q: _Quantity, ments, last_subject, described, visible
 def _compared(words: list[str]) -> bool:
     """"than Tesla", "below the cheapest Tesla": a comparison word, then at most three
     lower-case words ("the", adjectives), right before the mention."""
+    if _COMPARISON_TRIGGERS.isdisjoint([w.lower() for w in words[-4:]]):
+        return False
     for k in range(1, min(4, len(words)) + 1):
         word = words[-k].lower()
         if word in _COMPARISON_WORDS:

@@ -143,6 +143,7 @@ _SUFFIX_CODES = {
 }
 
 
+@lru_cache(maxsize=512)
 def currency_code(mark: str, *, yen_context: bool = False) -> str:
     """The ISO code of a currency mark written before or after an amount.
 
@@ -150,7 +151,7 @@ def currency_code(mark: str, *, yen_context: bool = False) -> str:
     carmaker) unless ``yen_context`` says the sentence is about Japan or names the yen.
     Returns "" for an unknown mark.
     """
-    key = re.sub(r"\s+", " ", mark.strip().lower())
+    key = " ".join(mark.lower().split())
     if key == "¥":
         return "JPY" if yen_context else "CNY"
     key = key.replace("u.s. $", "u.s.$").replace("us $", "us$")
