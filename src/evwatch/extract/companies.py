@@ -88,9 +88,16 @@ class CompanyFinder:
         for company in catalogue.companies.values():
             heads.update(d.split()[-1] for d in company.descriptors)
         head_pattern = "|".join(sorted((re.escape(h) for h in heads), key=len, reverse=True))
-        # "\b[Tt]he ...", written to start with a character set so that re skips ahead at C speed.
+        head_initials = "".join(sorted({re.escape(h[0]) for h in heads}))
+        # "\b[Tt]he <up to four words> <head>". Most "the"s start no reference, so the pattern is
+        # written to fail fast: it starts with the literal "he" (the "T" or "t" is checked behind
+        # it), so that re skips ahead with its literal-prefix search instead of trying every "t";
+        # words and spaces are possessive (a word ends only at a space, so giving characters back
+        # cannot help); a head is tried only where a word starts with a head's initial. A match
+        # therefore starts one character after the reference does.
         self._reference = re.compile(
-            rf"[Tt](?<!\w[Tt])he\s+((?:[\w.&’'-]+\s+){{0,4}}?)({head_pattern})\b(?!['’]s\b)"
+            rf"he(?<=[Tt]he)(?<!\w[Tt]he)\s++((?:[\w.&’'-]++\s++){{0,4}}?)"
+            rf"(?=[{head_initials}])({head_pattern})\b(?!['’]s\b)"
         )
         self._parsed: dict[tuple[str, str], tuple[str, str, str | None]] = {}
         self._country_words = sorted(catalogue.countries, key=len, reverse=True)
@@ -155,13 +162,14 @@ class CompanyFinder:
             country, city, descriptor = reading
             if descriptor is None:
                 continue
+            start = match.start() - 1             # the "T" or "t" before the match
             for mention in reversed(antecedents):
-                if mention.char_start >= match.start():
+                if mention.char_start >= start:
                     continue
                 if self._fits(self.catalogue.companies[mention.company], country, city, descriptor):
-                    end = match.end() + 2 if text.startswith(POSSESSIVE, match.end()) else match.end()
+                    end = _with_possessive(text, match.end())
                     ref = self._mention(article, locator, mention.company, mention.parent_company,
-                                        match.start(), end, True, mention.kind)
+                                        start, end, True, mention.kind)
                     if ref:
                         found.append(ref)
                     break
@@ -249,10 +257,11 @@ class CompanyFinder:
                 words = words[1:]
             if not words or not MONTHS_AND_DAYS.isdisjoint(words):
                 continue
+            # The evidence test comes first: it turns down most runs and costs less than naming them.
+            if not self._is_organisation(text, start, end, words, at_sentence_start=start == sentence.start):
+                continue
             name = _strip_legal(words)
             if not name or name in stop_words or " ".join(words) in stop_words:
-                continue
-            if not self._is_organisation(text, start, end, words, at_sentence_start=start == sentence.start):
                 continue
             names.add(name)
             mention = self._mention(article, locator, name, name, start, _with_possessive(text, end), False, "")
@@ -280,7 +289,9 @@ class CompanyFinder:
             return True
         if text.startswith(",", end) and _APPOSITION_AFTER.match(text, end, min(len(text), end + 80)):
             return True
-        if len(words) == 1 and (_ACRONYM.fullmatch(last) or _CAMEL.fullmatch(last)):
+        # A capital and then lower case only ("Buyers") is neither an acronym nor CamelCase: a
+        # cheap test first, since most runs left here are such words.
+        if len(words) == 1 and not last[1:].islower() and (_ACRONYM.fullmatch(last) or _CAMEL.fullmatch(last)):
             return bool(_ACTION_AFTER.match(text, end, min(len(text), end + 30))
                         or _SOURCE_BEFORE.search(text[max(0, start - 40):start]))
         return False

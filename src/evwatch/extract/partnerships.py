@@ -34,8 +34,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from evwatch.extract.catalogue import Catalogue
 from evwatch.extract.matching import Cues, NameHit, TermHit
@@ -176,6 +177,7 @@ _SUPPLY_FROM_VERB = _cue(r"\b(?:buy(?:s|ing)?|bought|source[sd]?|sourcing|procur
 # The subject of these is the customer: "Xiaomi uses ...", "Xiaomi has tapped Samsung SDI for ...".
 _USE_VERB = _cue(r"\b(?:use|uses|used|using|adopt(?:s|ed)?|tap(?:s|ped|ping)?|selected|picked|chose)\b")
 _BY_OR_FROM = _cue(r"\b(?:from|by)\s+(?:the\s+)?$")
+_MADE_BY = re.compile(r"\b(?:supplied|made|provided|built|produced)\s+by\s+(?:the\s+)?$")
 _TO_OR_FOR = _cue(r"\b(?:to|for)\s+(?:the\s+|its\s+)?$")
 _OBJECT_BEFORE = _cue(r"\b(?:with|to|for|from|of|by|and|or)\s+(?:the\s+)?$")
 _AS_SUPPLIER_AFTER = _cue(r"^(?:['’]s)?,?\s+(?:as|is|was|becomes|became|remains|,)?\s*(?:a|an|its|the|their)?\s*"
@@ -183,6 +185,9 @@ _AS_SUPPLIER_AFTER = _cue(r"^(?:['’]s)?,?\s+(?:as|is|was|becomes|became|remain
 _SUPPLIER_BEFORE = _cue(r"suppliers?\s+$")
 _CUSTOMER_BEFORE = _cue(r"customers?\s+(?:of|like|such as|including|include|includes|are|is)\s+$")
 _AS_CUSTOMER_AFTER = _cue(r"^\s+(?:as|is|was|became)\s+(?:a|an|its|the|their)?\s*(?:[\w-]+\s+){0,2}customers?\b")
+# The words without which those patterns cannot match: a supply clause missing one skips the
+# patterns that need it (most clauses say neither "supplier" nor "customer").
+_POSITION_WORDS = ("by", "from", "supplier", "customer")
 
 
 @dataclass(slots=True)
@@ -200,6 +205,7 @@ class PartnershipFinder:
     def __init__(self, catalogue: Catalogue, topic_order: Sequence[str]) -> None:
         self.catalogue = catalogue
         self.topic_order = [t for t in topic_order if t != "ev"] + ["ev"]
+        self._topic_rank = {topic: rank for rank, topic in enumerate(self.topic_order)}
 
     def find(
         self,
@@ -224,38 +230,52 @@ class PartnershipFinder:
             if company:
                 proxies.append((p.sentence_index, Participant(company, self.catalogue.group_of(company),
                                                               p.char_start, p.char_end, "person")))
-        starts = [s.start for s in sentences]
         for hit in products:
             maker = self.catalogue.product_maker(hit.name)
-            index = _sentence_index(starts, sentences, hit.start)
+            index = _sentence_index(sentences, hit.start)
             if maker and index is not None:
                 proxies.append((index, Participant(maker, self.catalogue.group_of(maker), hit.start, hit.end, "product")))
         for index, proxy in proxies:
             by_sentence.setdefault(index, []).append(proxy)
+        for participants in by_sentence.values():
+            participants.sort(key=_start)
 
         context = _Context(text, cues, sorted(topics, key=_start), sorted(products, key=_start))
         mentions: list[PartnershipMention] = []
-        previous: list[Participant] = []
-        previous_pair = False                   # previous names two groups: "the two companies" may follow
+        # "The two companies" is rare: sentences look for it only in an article that has it.
+        may_refer = context.cues.may("pair_reference", 0, len(text))
+        # The participants and mentions of the last sentence with participants, when it named two
+        # groups: what "the two companies" may stand for (worked out only when the phrase occurs).
+        previous: tuple[list[Participant], list[PartnershipMention]] | None = None
         for sentence in sentences:
-            participants = by_sentence.get(sentence.index)
-            participants = sorted(participants, key=_start) if participants else []
-            if previous_pair:
-                reference = context.search("pair_reference", _PAIR_REFERENCE, sentence.text, sentence.start)
-                if reference:
-                    at = sentence.start + reference.start()
-                    stand_ins = [Participant(p.company, p.group, at, sentence.start + reference.end(), "reference")
-                                 for p in _distinct(previous)[:2]]
+            participants = by_sentence.get(sentence.index, [])
+            if may_refer and previous is not None:
+                stand_ins = self._pair_stand_ins(context, sentence, *previous)
+                if stand_ins:
                     participants = sorted(participants + stand_ins, key=lambda p: (p.start, p.source != "reference"))
-            if len({p.group for p in participants}) >= 2:
+            if not participants:
+                continue
+            if _several_groups(participants):
                 found = self._sentence(article, sentence, participants, context)
                 mentions.extend(found)
-                previous = self._pair_of(participants, found)
-                previous_pair = len({p.group for p in previous}) >= 2
-            elif participants:
-                previous = participants
-                previous_pair = len({p.group for p in previous}) >= 2
+                previous = (participants, found)
+            else:
+                previous = None
         return mentions
+
+    def _pair_stand_ins(
+        self, context: _Context, sentence: Sentence, participants: list[Participant], found: list[PartnershipMention],
+    ) -> list[Participant]:
+        """Participants for "the two companies" / "both firms" in ``sentence``, standing for the pair
+        of the previous sentence (its ``participants`` and ``found`` mentions); [] if none."""
+        reference = context.cues.search("pair_reference", sentence.text, sentence.start)
+        if not reference:
+            return []
+        pair = self._pair_of(participants, found)
+        if not _several_groups(pair):
+            return []
+        at, end = sentence.start + reference.start(), sentence.start + reference.end()
+        return [Participant(p.company, p.group, at, end, "reference") for p in _distinct(pair)[:2]]
 
     # ---- one sentence ------------------------------------------------------------------------
 
@@ -265,7 +285,7 @@ class PartnershipFinder:
         text = article.text
         results: list[PartnershipMention] = []
         seen: set[tuple[str, str, str, str]] = set()
-        if context.may("clause_break", sentence.start, sentence.end):
+        if context.cues.may("clause_break", sentence.start, sentence.end):
             clauses = _clauses(sentence)
         else:
             clauses = [(sentence.start, sentence.end)]
@@ -276,7 +296,8 @@ class PartnershipFinder:
             everyone = given if given is not None else self._members(
                 [p for p in participants if clause_start <= p.start < clause_end], text)
             members = self._first_each(everyone)
-            if len({p.group for p in members}) == 1 and earlier_pair and given is None:
+            several = _several_groups(members)
+            if members and not several and earlier_pair and given is None:
                 # "..., while Samsung Electro-Mechanics could provide camera modules for its cars":
                 # the pronoun stands for the other side of the sentence's previous clause.
                 pronoun = _PRONOUN.search(text, members[0].end, clause_end)
@@ -285,31 +306,34 @@ class PartnershipFinder:
                                  for p in earlier_pair if p.group != members[0].group]
                     everyone = sorted(everyone + stand_ins, key=_start)
                     members = self._first_each(everyone)
-            if len({p.group for p in members}) < 2:
+                    several = _several_groups(members)
+            if not several:
                 continue
             earlier_pair = members
             clause = text[clause_start:clause_end]
-            topic = self._topic(context, clause_start, clause_end) or self._topic(
-                context, sentence.start, sentence.end)
-            relation = _relation(clause, has_product_topic=bool(topic) and topic != "ev",
-                                 context=context, offset=clause_start)
+            clause_topics = self._topics(context, clause_start, clause_end)
+            topic = clause_topics[0] if clause_topics else ""
+            if not topic and (clause_start, clause_end) != (sentence.start, sentence.end):
+                topic = self._topic(context, sentence.start, sentence.end)
+            relation = _relation(context, clause, clause_start, has_product_topic=bool(topic) and topic != "ev")
             if relation is None:
                 continue                # then no part of the clause has one either
             segments = [(clause_start, clause_end)]
-            if len({p.start for p in everyone}) > 2:
+            if len(everyone) > 2 and len({p.start for p in everyone}) > 2:
                 segments = _segments(text, clause_start, clause_end, everyone)
             if given is None and len(segments) > 1 and all(
                     self._complete(context, seg_start, seg_end, everyone) for seg_start, seg_end in segments):
                 # "A supplies B, and C signed a deal with D": each part is a clause of its own.
                 work[:0] = [(a, b, [p for p in everyone if a <= p.start < b]) for a, b in segments]
                 continue
-            stage = _stage(clause, relation, context=context, offset=clause_start)
+            stage = _stage(context, clause, clause_start, relation)
             if relation == "supply":
                 pairs = self._supply_pairs(context, clause_start, clause_end, members, everyone, topic)
             else:
                 pairs = self._symmetric_pairs(text, members, relation)
             several_suppliers = relation == "supply" and len({p.company for p, _ in pairs}) > 1
             segment_stages: dict[tuple[int, int], str | None] = {}
+            region_topics = {(clause_start, clause_end): clause_topics}     # what each supplier's part names
             for a, b in pairs:
                 if self.catalogue.related(a.company, b.company):
                     continue
@@ -320,12 +344,14 @@ class PartnershipFinder:
                     region = _segment_of(segments, a.start)
                     if several_suppliers:
                         region = _supplier_region(text, region, a, [p for p, _ in pairs])
-                    topics = self._topics(context, *region) or [topic]
+                    if region not in region_topics:
+                        region_topics[region] = self._topics(context, *region)
+                    topics = region_topics[region] or [topic]
                 if len(segments) > 1:
                     # The part that names the later of the two says how far their deal has got.
                     later = _segment_of(segments, max(a.start, b.start))
                     if later not in segment_stages:
-                        segment_stages[later] = _stage_cue(text[later[0]:later[1]], relation, context, later[0])
+                        segment_stages[later] = _stage_cue(context, text[later[0]:later[1]], later[0], relation)
                     pair_stage = segment_stages[later] or stage
                 for pair_topic in topics:
                     key = (a.company, b.company, relation, pair_topic) if relation == "supply" else (
@@ -344,11 +370,11 @@ class PartnershipFinder:
     def _complete(self, context: _Context, start: int, end: int, everyone: list[Participant]) -> bool:
         """A part of a clause that stands alone: two groups and a relation cue of its own."""
         own = [p for p in everyone if start <= p.start < end]
-        if len({p.group for p in own}) < 2:
+        if not _several_groups(own):
             return False
         topic = self._topic(context, start, end)
-        return _relation(context.text[start:end], has_product_topic=bool(topic) and topic != "ev",
-                         context=context, offset=start) is not None
+        return _relation(context, context.text[start:end], start,
+                         has_product_topic=bool(topic) and topic != "ev") is not None
 
     def _members(self, participants: list[Participant], text: str) -> list[Participant]:
         """The participants that can pair: a group gives way to its unit, a joint venture to its
@@ -375,8 +401,11 @@ class PartnershipFinder:
 
     @staticmethod
     def _first_each(members: list[Participant]) -> list[Participant]:
-        seen: set[str] = set()
-        return [p for p in members if not (p.company in seen or seen.add(p.company))]
+        """The first mention of each company, in text order."""
+        first: dict[str, Participant] = {}
+        for p in members:
+            first.setdefault(p.company, p)
+        return list(first.values())
 
     def _symmetric_pairs(self, text: str, members: list[Participant], relation: str) -> list[tuple[Participant, Participant]]:
         groups = _coordinated(text, members)
@@ -398,8 +427,9 @@ class PartnershipFinder:
         position: dict[str, int] = {p.company: 0 for p in members}
         text = context.text
         votes = self._verb_votes(context, clause_start, clause_end, everyone)
+        words = _words_in(text[clause_start:clause_end], _POSITION_WORDS)
         for group in _coordinated(text, everyone):
-            shared = sum(self._position_score(context, clause_start, clause_end, p) + votes.get(p.start, 0)
+            shared = sum(self._position_score(context, clause_start, clause_end, p, words) + votes.get(p.start, 0)
                          for p in group)
             for p in group:
                 if p.company in position:
@@ -433,20 +463,23 @@ class PartnershipFinder:
         return score
 
     @staticmethod
-    def _position_score(context: _Context, clause_start: int, clause_end: int, p: Participant) -> int:
-        """What the sentence says about one mention: supplier (+) or customer (-)."""
+    def _position_score(
+        context: _Context, clause_start: int, clause_end: int, p: Participant, words: frozenset[str],
+    ) -> int:
+        """What the sentence says about one mention: supplier (+) or customer (-). ``words``: the
+        ``_POSITION_WORDS`` the clause holds; a pattern that needs an absent one is not tried."""
         score = 0
         text = context.text
         before = text[max(clause_start, p.start - 40):p.start]
         after = text[p.end:min(clause_end, p.end + 60)]
-        if _BY_OR_FROM.search(before) and (context.first("supply_from_verb", clause_start, p.start) or re.search(
-                r"\b(?:supplied|made|provided|built|produced)\s+by\s+(?:the\s+)?$", before)):
+        if ("by" in words or "from" in words) and _BY_OR_FROM.search(before) and (
+                next(context.cues.finditer("supply_from_verb", clause_start, p.start), None) or _MADE_BY.search(before)):
             score += 2
-        elif _TO_OR_FOR.search(before) or _CUSTOMER_BEFORE.search(before):
+        elif _TO_OR_FOR.search(before) or ("customer" in words and _CUSTOMER_BEFORE.search(before)):
             score -= 2
-        if _AS_SUPPLIER_AFTER.match(after) or _SUPPLIER_BEFORE.search(before):
+        if "supplier" in words and (_AS_SUPPLIER_AFTER.match(after) or _SUPPLIER_BEFORE.search(before)):
             score += 2
-        if _AS_CUSTOMER_AFTER.match(after):
+        if "customer" in words and _AS_CUSTOMER_AFTER.match(after):
             score -= 2
         return score
 
@@ -459,7 +492,7 @@ class PartnershipFinder:
         votes: dict[int, int] = {}
         for label, sign in (("supply_active", 2), ("use_verb", -2), ("supply_from_verb", -2)):
             voted: set[int] = set()
-            for verb in context.finditer(label, clause_start, clause_end):
+            for verb in context.cues.finditer(label, clause_start, clause_end):
                 if verb.group().lower() == "supply" and not _bare_supply_is_a_verb(text, verb.start()):
                     continue
                 if _passive(text, verb.start(), verb.end()):
@@ -487,9 +520,10 @@ class PartnershipFinder:
             product = self.catalogue.products.get(hit.name)
             if product and product.topic:
                 named.add(product.topic)
-        first = next((t for t in self.topic_order if t in named), "")
-        if not first:
+        ranked = named & self._topic_rank.keys()
+        if not ranked:
             return []
+        first = min(ranked, key=self._topic_rank.__getitem__)
         categories = [h.label for h in hits if h.label not in (first, "ev")
                       and _HYPERNYM_BEFORE.search(context.text, max(start, h.start - 14), h.start)]
         return [first, *dict.fromkeys(categories)]
@@ -508,6 +542,16 @@ class PartnershipFinder:
         return participants
 
 
+def _several_groups(participants: list[Participant]) -> bool:
+    """Whether the participants belong to two groups or more."""
+    if participants:
+        group = participants[0].group
+        for p in participants:
+            if p.group != group:
+                return True
+    return False
+
+
 def _distinct(participants: list[Participant]) -> list[Participant]:
     seen, out = set(), []
     for p in participants:
@@ -518,8 +562,7 @@ def _distinct(participants: list[Participant]) -> list[Participant]:
     return out
 
 
-def _start(item: Participant | TermHit | NameHit) -> int:
-    return item.start
+_start = attrgetter("start")       # the sort key of participants and hits: where they are named
 
 
 class _Context:
@@ -530,31 +573,31 @@ class _Context:
 
     def __init__(self, text: str, cues: Cues | None, topics: list[TermHit], products: list[NameHit]) -> None:
         self.text = text
-        self.cues = cues
+        self.cues: Cues | _Uncued = cues if cues is not None else _Uncued(text)
         self.topics, self.topic_starts = topics, [t.start for t in topics]
         self.products, self.product_starts = products, [h.start for h in products]
-
-    def may(self, label: str, start: int, end: int) -> bool:
-        """False only when the cue pattern ``label`` cannot match in text[start:end]."""
-        return self.cues is None or self.cues.may(label, start, end)
-
-    def search(self, label: str, pattern: re.Pattern[str], string: str, offset: int) -> re.Match[str] | None:
-        """``pattern.search(string)``, ``string`` being the text from ``offset`` on."""
-        return pattern.search(string) if self.cues is None else self.cues.search(label, string, offset)
-
-    def finditer(self, label: str, start: int, end: int):  # noqa: ANN201 - Iterator[re.Match[str]]
-        """``pattern.finditer(text, start, end)`` for the cue pattern ``label``."""
-        if self.cues is None:
-            return _LABELLED[label].finditer(self.text, start, end)
-        return self.cues.finditer(label, start, end)
-
-    def first(self, label: str, start: int, end: int) -> re.Match[str] | None:
-        """``pattern.search(text, start, end)`` for the cue pattern ``label``."""
-        return next(self.finditer(label, start, end), None)
 
     @staticmethod
     def in_span(items: list, starts: list[int], start: int, end: int) -> list:  # noqa: ANN001
         return items[bisect_left(starts, start):bisect_left(starts, end)]
+
+
+class _Uncued:
+    """``Cues`` for a text scanned without cue anchors: every pattern runs wherever it is asked to."""
+
+    __slots__ = ("_text",)
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def search(self, label: str, string: str, offset: int) -> re.Match[str] | None:
+        return _LABELLED[label].search(string)
+
+    def finditer(self, label: str, start: int = 0, end: int | None = None) -> Iterator[re.Match[str]]:
+        return _LABELLED[label].finditer(self._text, start, len(self._text) if end is None else end)
+
+    def may(self, label: str, start: int, end: int) -> bool:
+        return True
 
 
 def _passive(text: str, start: int, end: int) -> bool:
@@ -588,8 +631,17 @@ def _venture_before(text: str, start: int) -> bool:
     return window.rstrip().lower().endswith("venture")
 
 
-def _sentence_index(starts: list[int], sentences: Sequence[Sentence], offset: int) -> int | None:
-    i = bisect_right(starts, offset) - 1
+def _words_in(text: str, words: tuple[str, ...]) -> frozenset[str]:
+    """The ``words`` that ``text`` holds, ignoring case; all of them when ``text`` is not ASCII,
+    where a pattern's IGNORECASE goes beyond ``str.lower`` ("ſupplier" matches "supplier")."""
+    if not text.isascii():
+        return frozenset(words)
+    lowered = text.lower()
+    return frozenset(word for word in words if word in lowered)
+
+
+def _sentence_index(sentences: Sequence[Sentence], offset: int) -> int | None:
+    i = bisect_right(sentences, offset, key=_start) - 1
     return sentences[i].index if i >= 0 and offset < sentences[i].end else None
 
 
@@ -670,13 +722,13 @@ def _any_cue(text: str) -> bool:
     return any(pattern.search(text) for pattern in RELATION_CUES.values())
 
 
-def _relation(clause: str, *, has_product_topic: bool, context: _Context | None = None, offset: int = 0) -> str | None:
+def _relation(context: _Context, clause: str, offset: int, *, has_product_topic: bool) -> str | None:
     """The strongest relation cue of ``clause`` (the text from ``offset`` on), or None."""
-    search = context.search if context is not None else _search
-    for relation in RELATION_ORDER:
-        if search(_RELATION_LABEL[relation], RELATION_CUES[relation], clause, offset):
+    cues = context.cues
+    for relation, label in _RELATION_LABEL.items():
+        if cues.search(label, clause, offset):
             return relation
-        if relation == "supply" and has_product_topic and search("weak_supply", _WEAK_SUPPLY, clause, offset):
+        if relation == "supply" and has_product_topic and cues.search("weak_supply", clause, offset):
             return relation
     return None
 
@@ -685,23 +737,20 @@ def _relation(clause: str, *, has_product_topic: bool, context: _Context | None 
 _MEETING_STAGE_ORDER = ("denied", "ended", "speculated", "operational", "in_talks", "agreed", "reported")
 
 
-def _stage(clause: str, relation: str, *, context: _Context | None = None, offset: int = 0) -> str:
-    """The stage ``clause`` gives the relation; without a cue, what the relation itself implies."""
-    return _stage_cue(clause, relation, context, offset) or (
+def _stage(context: _Context, clause: str, offset: int, relation: str) -> str:
+    """The stage ``clause`` (the text from ``offset`` on) gives the relation; without a cue, what
+    the relation itself implies."""
+    return _stage_cue(context, clause, offset, relation) or (
         "operational" if relation in ("meeting", "competition") else "agreed")
 
 
-def _stage_cue(clause: str, relation: str, context: _Context | None, offset: int) -> str | None:
+def _stage_cue(context: _Context, clause: str, offset: int, relation: str) -> str | None:
     """The stage of the first cue ``clause`` holds, in order of precedence, or None."""
-    search = context.search if context is not None else _search
+    cues = context.cues
     for stage in _MEETING_STAGE_ORDER if relation == "meeting" else STAGE_ORDER:
-        if search(_STAGE_LABEL[stage], STAGE_CUES[stage], clause, offset):
+        if cues.search(_STAGE_LABEL[stage], clause, offset):
             return REPORTED_STAGE if stage == "reported" else stage
     return None
 
 
-def _search(label: str, pattern: re.Pattern[str], string: str, offset: int) -> re.Match[str] | None:  # noqa: ARG001
-    return pattern.search(string)
-
-
-_LABELLED = cue_patterns()          # the patterns by label, for a _Context without cues
+_LABELLED = cue_patterns()          # the patterns by label, for _Uncued

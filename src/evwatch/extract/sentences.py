@@ -47,7 +47,6 @@ _BOUNDARY = re.compile(
     re.VERBOSE,
 )
 _FIRST_WORD = re.compile(r"[\"“‘(\[]?([^\s,;:]+)")
-_WORD_BEFORE = re.compile(r"\S{1,12}\Z")          # the word before a period, at most 12 characters
 _INITIALS = re.compile(r"(?:[A-Z]\.)+[A-Z]")
 
 
@@ -56,8 +55,10 @@ def _ends_sentence(text: str, match: re.Match[str]) -> bool:
     end = match.start()
     if text[end] != "." or match.group("end") or "\n" in match.group("space"):
         return True
-    before = _WORD_BEFORE.search(text, max(0, end - 12), end)
-    word = before.group().lstrip("(\"“‘") if before else ""
+    # The word before the period, at most 12 characters ("" after a space). str.rsplit, not a
+    # search for r"\S{1,12}\Z": re would try that at each of the 12 positions.
+    window = text[max(0, end - 12):end]
+    word = "" if not window or window[-1].isspace() else window.rsplit(None, 1)[-1].lstrip("(\"“‘")
     if not word:
         return True
     if len(word) == 1 and word.isalpha() and word.isupper():
